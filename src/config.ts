@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const environmentSchema = z.object({
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  DATA_DIR: optionalText.pipe(z.string().default('./data')),
+  PORT: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a port number such as 3000')
+      .transform(Number)
+      .pipe(z.number().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535'))
+      .default(3000),
+  ),
+  SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'must be a bot token starting with xoxb-').optional()),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-').optional()),
+  SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://slack.com/api/' }).optional()),
+  LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+});
+
+/** Database settings: PostgreSQL when a URL is given, otherwise embedded PGlite under the data folder. */
+export type DatabaseConfig = { engine: 'postgres'; url: string } | { engine: 'pglite'; dataDir: string };
+
+/** Slack settings; Socket Mode when an app token is present, otherwise HTTP on `/slack/events`. */
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string;
+  appToken?: string;
+  apiUrl?: string;
+}
+
+/** The whole validated configuration; modules receive their slice, never `process.env`. */
+export interface Config {
+  database: DatabaseConfig;
+  port: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  slack?: SlackConfig;
+}
+
+/** Start-up stops with this: one sentence per bad variable, naming it. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    // Only the variable's name and the rule are reported: values may be secrets.
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}.`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  let slack: SlackConfig | undefined;
+  const slackNames = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+  if (slackNames.some((name) => e[name] !== undefined)) {
+    if (!e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN is missing: Slack needs the bot token (xoxb-…).');
+    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      problems.push(
+        'SLACK_SIGNING_SECRET is missing: set it to verify requests on /slack/events, or set SLACK_APP_TOKEN for Socket Mode.',
+      );
+    }
+    if (e.SLACK_BOT_TOKEN) {
+      slack = {
+        botToken: e.SLACK_BOT_TOKEN,
+        signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+        ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+        ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+      };
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    database: e.DATABASE_URL ? { engine: 'postgres', url: e.DATABASE_URL } : { engine: 'pglite', dataDir: e.DATA_DIR },
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    ...(slack ? { slack } : {}),
+  };
+}
+
+/** True when at least one chat platform can run; `start` refuses to run a bot nobody can reach. */
+export function hasChatPlatform(config: Config): boolean {
+  return config.slack !== undefined;
+}

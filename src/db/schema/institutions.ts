@@ -1,0 +1,36 @@
+import { sql } from 'drizzle-orm';
+import { check, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+
+/** A sponsoring institution; hosts many programs. */
+export const institutions = pgTable('institutions', {
+  id: uuid().primaryKey().defaultRandom(),
+  slug: text().notNull().unique(),
+  name: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A residency or fellowship program: its own time zone, milestone set, CCC channel and 360 threshold. */
+export const programs = pgTable(
+  'programs',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    institutionId: uuid()
+      .notNull()
+      .references(() => institutions.id),
+    slug: text().notNull(),
+    name: text().notNull(),
+    specialty: text().notNull(),
+    timeZone: text().notNull().default('America/New_York'),
+    milestoneSetCode: text(),
+    milestoneSetVersion: text(),
+    cccSlackChannelId: text(),
+    cccTeamsConversationId: text(),
+    /** Fewest 360 responses per rater group before anyone sees the group's aggregate; never below 3. */
+    multisourceThreshold: integer().notNull().default(3),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique().on(t.institutionId, t.slug),
+    check('programs_multisource_threshold_min', sql`${t.multisourceThreshold} >= 3`),
+  ],
+);
