@@ -1,0 +1,6 @@
+/** The same server and credentials as `serverUrl`, another database. */
+export function databaseUrlFor(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
