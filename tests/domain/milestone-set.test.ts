@@ -12,7 +12,7 @@ import {
 } from '../../src/domain/milestone-set.ts';
 
 function shipped(fileName: string): MilestoneSetFile {
-  const text = readFileSync(new URL(`../../data/milestones/${fileName}`, import.meta.url), 'utf8');
+  const text = readFileSync(new URL(`../../content/milestones/${fileName}`, import.meta.url), 'utf8');
   const result = parseMilestoneSet(text, fileName);
   if (!result.ok) throw new Error(result.problems.join('\n'));
   return result.set;
