@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import { openDatabase } from '../db/client.ts';
+import { runDemo } from './demo.ts';
+import { IMPORT_KINDS, type ImportKind, runImport } from './import-command.ts';
+import { startCommand } from './start-command.ts';
+
+const USAGE = `Usage: stepping-stones <command>
+
+  start                              run the bot (needs Slack credentials; see README)
+  migrate                            apply database migrations and exit
+  import programs|milestones|people|rotations FILE [--dry-run]
+                                     load a file; --dry-run shows what would change
+  demo                               load a demo program into an in-memory database and show it
+  help                               this text`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || command === 'help' || values.help) {
+    out(USAGE);
+    return command || values.help ? 0 : 1;
+  }
+
+  if (command === 'demo') return runDemo({ out });
+
+  const config = loadConfig();
+  if (command === 'start') return startCommand({ config, out, err });
+
+  const database = await openDatabase(config.database);
+  try {
+    await database.migrate();
+    if (command === 'migrate') {
+      out(`Database is up to date (${database.engine}).`);
+      return 0;
+    }
+    if (command === 'import') {
+      const [kind, path] = rest;
+      if (!kind || !(IMPORT_KINDS as readonly string[]).includes(kind) || !path) {
+        err(`Usage: stepping-stones import ${IMPORT_KINDS.join('|')} FILE [--dry-run]`);
+        return 1;
+      }
+      return await runImport({ db: database.db, kind: kind as ImportKind, path, dryRun: values['dry-run'] === true, out, err });
+    }
+    err(`Unknown command "${command}".\n\n${USAGE}`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) err(problem);
+    process.exitCode = 1;
+  } else {
+    // Unexpected: show a reference and the message, not a stack; the stack is for the operator's debug log.
+    const reference = Math.random().toString(36).slice(2, 10);
+    err(`Something went wrong (reference ${reference}): ${(error as Error).message}`);
+    if (process.env.LOG_LEVEL === 'debug') err((error as Error).stack ?? '');
+    process.exitCode = 1;
+  }
+}
