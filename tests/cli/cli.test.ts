@@ -1,0 +1,104 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/stepping-stones.js', import.meta.url));
+const CONTENT = fileURLToPath(new URL('../../content/', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'stepping-stones-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// The CLI reads only these; the test runner's own variables (TEST_DATABASE_URL…) must not leak into it.
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: cleanEnv(env), timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('stepping-stones CLI', () => {
+  it('start without chat credentials says which variables to set and exits 1', async () => {
+    const result = await run(['start'], { DATA_DIR: join(work, 'none') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an invalid variable stops start-up with a sentence naming it', async () => {
+    const result = await run(['start'], { PORT: 'eighty' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('PORT must be a port number such as 3000.');
+  });
+
+  it('imports into PGlite under DATA_DIR, refuses a bad file with exit 1, and a dry run changes nothing', async () => {
+    const env = { DATA_DIR: join(work, 'db') };
+    const milestones = await run(['import', 'milestones', join(CONTENT, 'milestones/internal-medicine-2.0.yaml')], env);
+    expect(milestones.code).toBe(0);
+    expect(milestones.stdout).toContain('subcompetencies: 21 new, 0 updated, 0 unchanged');
+    expect((await run(['import', 'programs', join(CONTENT, 'demo/programs.yaml')], env)).code).toBe(0);
+
+    const bad = join(work, 'people.csv');
+    writeFileSync(bad, 'email,name,program,role,pgy\nok@x.org,Ok,internal-medicine,resident,1\nbad@x.org,Bad,internal-medicine,resident,PGY-2x\nworse,Worse,internal-medicine,faculty,\n');
+    const refused = await run(['import', 'people', bad], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n').filter(Boolean)).toEqual([
+      'people.csv:3: pgy must be 1-7, got "PGY-2x"',
+      'people.csv:4: email must be an email address, got "worse"',
+      '2 problems; nothing was imported.',
+    ]);
+
+    const dry = await run(['import', 'people', join(CONTENT, 'demo/people.csv'), '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('people: 27 new');
+    expect(dry.stdout).toContain('dry run, nothing was changed');
+    const real = await run(['import', 'people', join(CONTENT, 'demo/people.csv')], env);
+    expect(real.stdout).toContain('people: 27 new, 0 updated, 0 unchanged');
+
+    const wrongFormat = await run(['import', 'people', join(CONTENT, 'demo/programs.yaml')], env);
+    expect(wrongFormat).toMatchObject({ code: 1, stderr: 'programs.yaml: people are imported from a CSV file.\n' });
+  }, 180_000);
+
+  it('demo loads the demo program with no server and no credentials', async () => {
+    const result = await run(['demo']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('PGY-1 residents (4)');
+    expect(result.stdout).toContain('Faculty (8)');
+    expect(result.stdout).toContain('72 rotation assignments');
+  });
+
+  it('start with Slack credentials serves /healthz and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      env: cleanEnv({ DATA_DIR: join(work, 'start-db'), PORT: String(port), SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' }),
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 200 && !stdout.includes('listening'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, database: 'pglite' });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
