@@ -80,6 +80,8 @@ export const feedbackEntries = pgTable(
     corrective: text(),
     nextStep: text(),
     directlyObserved: boolean().notNull().default(false),
+    /** When the resident thanked the author; the author is told once. */
+    thankedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

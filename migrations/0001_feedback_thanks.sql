@@ -1,0 +1,1 @@
+ALTER TABLE "feedback_entries" ADD COLUMN "thanked_at" timestamp with time zone;

@@ -1,0 +1,91 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import {
+  competencies,
+  levelDescriptors,
+  milestoneSets,
+  programMemberships,
+  programs,
+  subcompetencies,
+} from '../../db/schema/index.ts';
+
+/** Roles whose members may be asked for feedback by a resident of the same program. */
+export const ASSESSOR_ROLES = [
+  'faculty',
+  'rater',
+  'program_director',
+  'associate_program_director',
+  'ccc_member',
+  'ccc_chair',
+  'resident',
+  'fellow',
+] as const;
+
+export const LEARNER_ROLES = ['resident', 'fellow'] as const;
+
+/** A subcompetency as chat surfaces show it, with its five level descriptors. */
+export interface SubcompetencyView {
+  id: string;
+  code: string;
+  name: string;
+  competencyCode: string;
+  competencyName: string;
+  descriptors: Record<number, string>;
+}
+
+export type ProgramRow = typeof programs.$inferSelect;
+
+/** The program a person is a resident or fellow in (the first, for the rare person in two). */
+export async function learnerProgramOf(db: DbOrTx, personId: string): Promise<ProgramRow | null> {
+  const [row] = await db
+    .select({ program: programs })
+    .from(programMemberships)
+    .innerJoin(programs, eq(programs.id, programMemberships.programId))
+    .where(and(eq(programMemberships.personId, personId), inArray(programMemberships.role, [...LEARNER_ROLES])));
+  return row?.program ?? null;
+}
+
+/** True when the person holds one of the roles in the program. */
+export async function hasRoleIn(db: DbOrTx, personId: string, programId: string, roles: readonly string[]): Promise<boolean> {
+  const rows = await db
+    .select({ role: programMemberships.role })
+    .from(programMemberships)
+    .where(and(eq(programMemberships.personId, personId), eq(programMemberships.programId, programId)));
+  return rows.some((r) => roles.includes(r.role));
+}
+
+/** The program's milestone set, in order, with descriptors; empty when the program names no loaded set. */
+export async function subcompetenciesOf(db: DbOrTx, program: ProgramRow, onlyIds?: string[]): Promise<SubcompetencyView[]> {
+  if (!program.milestoneSetCode || !program.milestoneSetVersion) return [];
+  const [set] = await db
+    .select({ id: milestoneSets.id })
+    .from(milestoneSets)
+    .where(and(eq(milestoneSets.code, program.milestoneSetCode), eq(milestoneSets.version, program.milestoneSetVersion)));
+  if (!set) return [];
+  const rows = await db
+    .select({
+      id: subcompetencies.id,
+      code: subcompetencies.code,
+      name: subcompetencies.name,
+      competencyCode: competencies.code,
+      competencyName: competencies.name,
+    })
+    .from(subcompetencies)
+    .innerJoin(competencies, eq(competencies.id, subcompetencies.competencyId))
+    .where(
+      onlyIds
+        ? and(eq(subcompetencies.milestoneSetId, set.id), inArray(subcompetencies.id, onlyIds.length ? onlyIds : ['00000000-0000-0000-0000-000000000000']))
+        : eq(subcompetencies.milestoneSetId, set.id),
+    )
+    .orderBy(asc(competencies.position), asc(subcompetencies.position));
+  const descriptors = rows.length
+    ? await db
+        .select()
+        .from(levelDescriptors)
+        .where(inArray(levelDescriptors.subcompetencyId, rows.map((r) => r.id)))
+    : [];
+  return rows.map((row) => ({
+    ...row,
+    descriptors: Object.fromEntries(descriptors.filter((d) => d.subcompetencyId === row.id).map((d) => [d.level, d.description])),
+  }));
+}

@@ -1,0 +1,44 @@
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.ts';
+import { chatIdentities, outboxMessages } from '../db/schema/index.ts';
+import type { Message } from '../messages/model.ts';
+
+/** One message to deliver to a person's DM (or a channel), once per idempotency key. */
+export interface OutgoingMessage {
+  /** (notification kind, subject, recipient, period): a repeated job or a retried request enqueues nothing new. */
+  idempotencyKey: string;
+  kind: string;
+  recipientPersonId?: string;
+  recipientChannelId?: string;
+  platform?: 'slack' | 'teams';
+  message: Message;
+}
+
+/**
+ * Writes an outgoing message inside the caller's transaction, so it is sent if and only if the change that caused it
+ * is stored. Returns false when that key was already enqueued.
+ */
+export async function enqueueMessage(tx: DbOrTx, outgoing: OutgoingMessage): Promise<boolean> {
+  let platform = outgoing.platform;
+  if (!platform && outgoing.recipientPersonId) {
+    const [identity] = await tx
+      .select({ platform: chatIdentities.platform })
+      .from(chatIdentities)
+      .where(eq(chatIdentities.personId, outgoing.recipientPersonId))
+      .limit(1);
+    platform = identity?.platform ?? 'slack';
+  }
+  const inserted = await tx
+    .insert(outboxMessages)
+    .values({
+      idempotencyKey: outgoing.idempotencyKey,
+      kind: outgoing.kind,
+      platform: platform ?? 'slack',
+      recipientPersonId: outgoing.recipientPersonId ?? null,
+      recipientChannelId: outgoing.recipientChannelId ?? null,
+      message: outgoing.message,
+    })
+    .onConflictDoNothing({ target: outboxMessages.idempotencyKey })
+    .returning({ id: outboxMessages.id });
+  return inserted.length > 0;
+}
