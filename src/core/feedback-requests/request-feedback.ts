@@ -8,6 +8,7 @@ import { enqueueMessage } from '../../delivery/outbox.ts';
 import { AppError, type FieldErrors } from '../errors.ts';
 import type { CorePorts } from '../ports.ts';
 import { ASSESSOR_ROLES, hasRoleIn, learnerProgramOf, subcompetenciesOf } from '../programs/program-context.ts';
+import { questionTemplates } from './question-library.ts';
 import { loadRequest, requestView } from './views.ts';
 
 /** How long a resident gives faculty by default: soon enough to be timely, long enough for a busy week. */
@@ -59,7 +60,7 @@ export async function requestFeedback(input: FeedbackRequestInput & CorePorts): 
   if (question.length > MAX_QUESTION_LENGTH) {
     return { ok: false, fieldErrors: { question: `Questions are limited to ${MAX_QUESTION_LENGTH} characters (this one has ${question.length}).` } };
   }
-  const coached = coachQuestion({ question, ...(subcompetency ? { subcompetency } : {}) });
+  const coached = coachQuestion({ question, templates: questionTemplates(), ...(subcompetency ? { subcompetency } : {}) });
   if (coached.verdict === 'vague') {
     return { ok: false, fieldErrors: { question: `Make it more specific: ${coached.reasons.join('; ')}. ${coached.suggestion}` } };
   }
