@@ -8,6 +8,7 @@ import { formatProblem, type ImportResult } from '../core/imports/problems.ts';
 import { importRotationMap } from '../core/rotations/import-rotation-map.ts';
 import { importRotationSchedule } from '../core/rotations/import-rotation-schedule.ts';
 import { type Db, openDatabase } from '../db/client.ts';
+import { runDemoFeedbackLoop } from './demo-feedback-loop.ts';
 import {
   assignmentSupervisors,
   people,
@@ -53,6 +54,7 @@ export async function runDemo({ out }: { out: (line: string) => void }): Promise
       out(`Imported content/${step.file}: ${created}`);
     }
     await describeDemoProgram(db, out);
+    await runDemoFeedbackLoop(db, out);
     return 0;
   } finally {
     await database.close();

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { runDemo } from './demo.ts';
 import { IMPORT_KINDS, type ImportKind, runImport } from './import-command.ts';
+import { runJob } from './jobs-command.ts';
 import { startCommand } from './start-command.ts';
 
 const USAGE = `Usage: stepping-stones <command>
@@ -11,6 +12,8 @@ const USAGE = `Usage: stepping-stones <command>
   migrate                            apply database migrations and exit
   import programs|milestones|people|rotations FILE [--dry-run]
                                      load a file; --dry-run shows what would change
+  jobs run rotation-prompts [--date YYYY-MM-DD]
+                                     prompt faculty about rotations that ended that day
   demo                               load a demo program into an in-memory database and show it
   help                               this text`;
 
@@ -22,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { 'dry-run': { type: 'boolean' }, date: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command, ...rest] = positionals;
   if (!command || command === 'help' || values.help) {
@@ -49,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       return await runImport({ db: database.db, kind: kind as ImportKind, path, dryRun: values['dry-run'] === true, out, err });
+    }
+    if (command === 'jobs' && rest[0] === 'run') {
+      const date = typeof values.date === 'string' ? values.date : undefined;
+      return await runJob({ db: database.db, name: rest[1], date, out, err });
     }
     err(`Unknown command "${command}".\n\n${USAGE}`);
     return 1;

@@ -76,7 +76,7 @@ export function feedbackMessage(view: FeedbackView): Message {
   ];
   const rated = view.ratings.filter((r) => r.rating !== 'not_observed');
   return message(
-    `${view.title}${view.nextStep ? ` Next step: ${view.nextStep}` : ''}`,
+    `${view.title}.${view.nextStep ? ` Next step: ${view.nextStep}` : ''}`,
     header(view.title),
     view.question ? paragraph(`You asked:\n${quote(view.question)}`) : null,
     rated.length > 0 ? fields(...rated.map((r) => [r.subcompetency, ratingLabel(r.rating)] as const)) : null,
