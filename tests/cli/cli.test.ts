@@ -48,7 +48,7 @@ describe('stepping-stones CLI', () => {
     expect(result.stderr.trim()).toBe('PORT must be a port number such as 3000.');
   });
 
-  it('imports into PGlite under DATA_DIR, refuses a bad file with exit 1, and a dry run changes nothing', async () => {
+  it('imports into PGlite under DATA_DIR, refuses a bad file with exit 1, a dry run changes nothing, and jobs run by hand', async () => {
     const env = { DATA_DIR: join(work, 'db') };
     const milestones = await run(['import', 'milestones', join(CONTENT, 'milestones/internal-medicine-2.0.yaml')], env);
     expect(milestones.code).toBe(0);
@@ -74,7 +74,17 @@ describe('stepping-stones CLI', () => {
 
     const wrongFormat = await run(['import', 'people', join(CONTENT, 'demo/programs.yaml')], env);
     expect(wrongFormat).toMatchObject({ code: 1, stderr: 'programs.yaml: people are imported from a CSV file.\n' });
-  }, 180_000);
+
+    // With the schedule loaded, the post-rotation prompts run by hand, and a second run sends nothing twice.
+    expect((await run(['import', 'rotations', join(CONTENT, 'demo/rotation-map.yaml')], env)).code).toBe(0);
+    expect((await run(['import', 'rotations', join(CONTENT, 'demo/rotations.csv')], env)).code).toBe(0);
+    const prompts = await run(['jobs', 'run', 'rotation-prompts', '--date', '2026-10-31'], env);
+    expect(prompts.stdout.trim()).toBe('rotation-prompts 2026-10-31: 12 resident assignments ended; 8 faculty prompts queued, 0 already sent before.');
+    const again = await run(['jobs', 'run', 'rotation-prompts', '--date', '2026-10-31'], env);
+    expect(again.stdout.trim()).toBe('rotation-prompts 2026-10-31: 12 resident assignments ended; 0 faculty prompts queued, 8 already sent before.');
+    const badDate = await run(['jobs', 'run', 'rotation-prompts', '--date', '2026-02-30'], env);
+    expect(badDate).toMatchObject({ code: 1, stderr: '--date must be a date like 2026-10-31, got "2026-02-30".\n' });
+  }, 240_000);
 
   it('demo loads the demo program with no server and no credentials', async () => {
     const result = await run(['demo']);
