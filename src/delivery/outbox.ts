@@ -12,7 +12,13 @@ export interface OutgoingMessage {
   recipientChannelId?: string;
   platform?: 'slack' | 'teams';
   message: Message;
+  /** Hold the message until then (a reminder); by default it is due at once. */
+  notBefore?: Date;
 }
+
+// "Due at once" is stored as the epoch rather than the database's now(), so the worker's clock (moved by tests,
+// or skewed from the database server's) can never make a fresh message look like it belongs to the future.
+const DUE_AT_ONCE = new Date(0);
 
 /**
  * Writes an outgoing message inside the caller's transaction, so it is sent if and only if the change that caused it
@@ -37,6 +43,7 @@ export async function enqueueMessage(tx: DbOrTx, outgoing: OutgoingMessage): Pro
       recipientPersonId: outgoing.recipientPersonId ?? null,
       recipientChannelId: outgoing.recipientChannelId ?? null,
       message: outgoing.message,
+      nextAttemptAt: outgoing.notBefore ?? DUE_AT_ONCE,
     })
     .onConflictDoNothing({ target: outboxMessages.idempotencyKey })
     .returning({ id: outboxMessages.id });

@@ -14,7 +14,10 @@ export function testEngines(): Engine[] {
 }
 
 /** A fresh, migrated database of its own for one test file (or one describe block). */
-export async function openTestDatabase(engine: Engine): Promise<Database> {
+/** A test database; PostgreSQL ones also give their URL, so a test can open a second connection pool. */
+export type TestDatabase = Database & { url?: string };
+
+export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
   if (engine === 'pglite') {
     const tarball = readFileSync(inject('pgliteTemplatePath'));
     const client = await PGlite.create({ loadDataDir: new Blob([tarball]) });
@@ -31,9 +34,11 @@ export async function openTestDatabase(engine: Engine): Promise<Database> {
   } finally {
     await admin.end();
   }
-  const database = databaseFromPostgresUrl(databaseUrlFor(serverUrl, name), { max: 5 });
+  const url = databaseUrlFor(serverUrl, name);
+  const database = databaseFromPostgresUrl(url, { max: 5 });
   return {
     ...database,
+    url,
     close: async () => {
       await database.close();
       const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -46,7 +51,7 @@ export async function openTestDatabase(engine: Engine): Promise<Database> {
 /** Handle a describe block gets: the database opened for it, and its engine's name. */
 export interface TestDatabaseContext {
   readonly engine: Engine;
-  readonly database: Database;
+  readonly database: TestDatabase;
   readonly db: Db;
 }
 
@@ -74,7 +79,7 @@ export function describeOnPostgres(title: string, body: (context: TestDatabaseCo
 
 function describeOnEngine(engine: Engine, title: string, body: (context: TestDatabaseContext) => void): void {
   describe(`${title} [${engine}]`, () => {
-    let database: Database | undefined;
+    let database: TestDatabase | undefined;
     const context: TestDatabaseContext = {
       engine,
       get database() {

@@ -1,0 +1,107 @@
+import { eq } from 'drizzle-orm';
+import { beforeAll, expect, it } from 'vitest';
+import { databaseFromPostgresUrl } from '../../src/db/client.ts';
+import { chatIdentities, outboxMessages } from '../../src/db/schema/index.ts';
+import { enqueueMessage } from '../../src/delivery/outbox.ts';
+import { DeliveryError, deliverDueMessages, type MessageSender } from '../../src/delivery/worker.ts';
+import { message, paragraph } from '../../src/messages/model.ts';
+import { describeOnEachEngine, describeOnPostgres } from '../helpers/db.ts';
+import { demoPerson, fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
+
+function recordingSender(behaviour: (call: number) => void = () => {}) {
+  const calls: { userId?: string; text: string }[] = [];
+  const send: MessageSender = async (destination, m) => {
+    calls.push({ ...(destination.userId ? { userId: destination.userId } : {}), text: m.text });
+    behaviour(calls.length);
+    return { channelId: `D-${destination.userId}`, messageId: `ts-${calls.length}` };
+  };
+  return { calls, send };
+}
+
+describeOnEachEngine('the outbox', (ctx) => {
+  const clock = fixedClock('2026-11-02T15:00:00Z');
+  let ana: string;
+  beforeAll(async () => {
+    await seedDemoProgram(ctx.db);
+    ana = await demoPerson(ctx.db, 'ana.ruiz');
+    await ctx.db.insert(chatIdentities).values({ personId: ana, platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' });
+  });
+
+  it('enqueues one message per idempotency key and sends it once, recording the platform message id', async () => {
+    const note = message('Hello Ana', paragraph('Hello *Ana*'));
+    expect(await enqueueMessage(ctx.db, { idempotencyKey: 'test:1', kind: 'test', recipientPersonId: ana, message: note })).toBe(true);
+    expect(await enqueueMessage(ctx.db, { idempotencyKey: 'test:1', kind: 'test', recipientPersonId: ana, message: note })).toBe(false);
+    const sender = recordingSender();
+    expect(await deliverDueMessages({ db: ctx.db, clock, senders: { slack: sender.send } })).toEqual({ sent: 1, failed: 0 });
+    expect(await deliverDueMessages({ db: ctx.db, clock, senders: { slack: sender.send } })).toEqual({ sent: 0, failed: 0 });
+    expect(sender.calls).toEqual([{ userId: 'U_ANA', text: 'Hello Ana' }]);
+    const [row] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, 'test:1'));
+    expect(row).toMatchObject({ status: 'sent', platformMessageId: 'ts-1', platformChannelId: 'D-U_ANA', attempts: 0 });
+  });
+
+  it('waits out a rate limit, retries a failure later, and gives up on a permanent error', async () => {
+    await enqueueMessage(ctx.db, { idempotencyKey: 'test:2', kind: 'test', recipientPersonId: ana, message: message('Second') });
+    const limited = recordingSender(() => {
+      throw new DeliveryError('rate limited', { retryAfterSeconds: 30 });
+    });
+    expect(await deliverDueMessages({ db: ctx.db, clock, senders: { slack: limited.send } })).toEqual({ sent: 0, failed: 1 });
+    const [waiting] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, 'test:2'));
+    expect(waiting).toMatchObject({ status: 'pending', attempts: 1, lastError: 'rate limited' });
+    expect(waiting!.nextAttemptAt.getTime() - clock.now().getTime()).toBe(30_000);
+    // Not due yet: nothing is sent before Retry-After has passed.
+    const ok = recordingSender();
+    expect(await deliverDueMessages({ db: ctx.db, clock, senders: { slack: ok.send } })).toEqual({ sent: 0, failed: 0 });
+    clock.set('2026-11-02T15:00:31Z');
+    expect(await deliverDueMessages({ db: ctx.db, clock, senders: { slack: ok.send } })).toEqual({ sent: 1, failed: 0 });
+
+    await enqueueMessage(ctx.db, { idempotencyKey: 'test:3', kind: 'test', recipientPersonId: ana, message: message('Third') });
+    const refused = recordingSender(() => {
+      throw new DeliveryError('channel_not_found', { permanent: true });
+    });
+    await deliverDueMessages({ db: ctx.db, clock, senders: { slack: refused.send } });
+    const [dead] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, 'test:3'));
+    expect(dead).toMatchObject({ status: 'dead', attempts: 1, lastError: 'channel_not_found' });
+  });
+
+  it('holds a message for someone with no chat account linked, rather than losing it', async () => {
+    const lee = await demoPerson(ctx.db, 'maya.lee');
+    await enqueueMessage(ctx.db, { idempotencyKey: 'test:4', kind: 'test', recipientPersonId: lee, message: message('For Dr. Lee') });
+    const sender = recordingSender();
+    await deliverDueMessages({ db: ctx.db, clock, senders: { slack: sender.send } });
+    expect(sender.calls).toEqual([]);
+    const [held] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, 'test:4'));
+    expect(held).toMatchObject({ status: 'pending', attempts: 1, lastError: 'the recipient has no slack account linked yet' });
+  });
+});
+
+describeOnPostgres('outbox workers in parallel', (ctx) => {
+  it('two workers on separate connections send each message exactly once (FOR UPDATE SKIP LOCKED)', async () => {
+    const clock = fixedClock('2026-11-02T15:00:00Z');
+    await seedDemoProgram(ctx.db);
+    const ana = await demoPerson(ctx.db, 'ana.ruiz');
+    await ctx.db.insert(chatIdentities).values({ personId: ana, platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' });
+    for (let i = 0; i < 60; i += 1) {
+      await enqueueMessage(ctx.db, { idempotencyKey: `burst:${i}`, kind: 'test', recipientPersonId: ana, message: message(`Message ${i}`) });
+    }
+    // A second pool: the two workers really run concurrently against the server.
+    const other = databaseFromPostgresUrl(ctx.database.url!);
+    const texts: string[] = [];
+    const slowSender: MessageSender = async (destination, m) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      texts.push(m.text);
+      return { channelId: `D-${destination.userId}`, messageId: m.text };
+    };
+    const workerDb = other.db;
+    const results = await Promise.all([
+      deliverDueMessages({ db: ctx.db, clock, senders: { slack: slowSender }, limit: 20 }),
+      deliverDueMessages({ db: workerDb, clock, senders: { slack: slowSender }, limit: 20 }),
+      deliverDueMessages({ db: ctx.db, clock, senders: { slack: slowSender }, limit: 20 }),
+      deliverDueMessages({ db: workerDb, clock, senders: { slack: slowSender }, limit: 20 }),
+    ]);
+    await other.close();
+    const sent = results.reduce((sum, r) => sum + r.sent, 0);
+    expect(sent).toBe(60);
+    expect(new Set(texts).size).toBe(60);
+    expect(texts).toHaveLength(60);
+  });
+});
