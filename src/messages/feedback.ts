@@ -15,11 +15,9 @@ export interface RequestView {
   status: 'open' | 'answered' | 'declined' | 'expired';
 }
 
+// Block quotes exist in Slack only; an italic quotation reads the same on every platform the model renders to.
 function quote(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `> ${line}`)
-    .join('\n');
+  return `_“${text.replace(/\s*\n\s*/g, ' ')}”_`;
 }
 
 /** The DM a faculty member gets; once answered or declined the buttons give way to the outcome. */
@@ -92,7 +90,7 @@ export function feedbackMessage(view: FeedbackView): Message {
 export function thankYouMessage(residentName: string, about: string): Message {
   return message(
     `${residentName} thanked you for your feedback.`,
-    paragraph(`🙏 *${residentName}* thanked you for your feedback on ${about}.`),
+    paragraph(`🙏 *${residentName}* thanked you for your feedback on ${about}${/[.?!]”?$/.test(about) ? '' : '.'}`),
   );
 }
 

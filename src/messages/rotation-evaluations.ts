@@ -17,9 +17,14 @@ export function rotationPromptMessage(input: {
   endsOn: string;
   residents: PromptedResident[];
 }): Message {
-  const waiting = input.residents.filter((r) => r.status === 'waiting').length;
+  const waitingNames = input.residents.filter((r) => r.status === 'waiting').map((r) => r.name);
+  const waiting = waitingNames.length;
   return message(
-    `${input.rotationName} ended ${humanDate(input.endsOn)}: please give feedback to ${input.residents.map((r) => r.name).join(', ')}.`,
+    waiting > 0
+      ? `${input.rotationName} ended ${humanDate(input.endsOn)}: please give feedback to ${waitingNames.join(', ')}.${
+          waiting < input.residents.length ? ` Done: ${input.residents.filter((r) => r.status !== 'waiting').map((r) => r.name).join(', ')}.` : ''
+        }`
+      : `${input.rotationName} (ended ${humanDate(input.endsOn)}): done for ${input.residents.map((r) => r.name).join(', ')}. Thank you.`,
     header(`${input.rotationName} has ended — how did your residents do?`),
     context(
       `${humanDate(input.startsOn)} – ${humanDate(input.endsOn)} · about a minute per resident: pick levels for the rotation's milestones, one comment, one next step.`,

@@ -56,8 +56,8 @@ export async function openFeedbackRequestForm(input: CorePorts & { residentId: s
         maxLength: MAX_QUESTION_LENGTH,
         placeholder: 'How can I make my sign-out more concise?',
       }),
-      textArea({ id: 'context', label: 'Context (optional)', optional: true, maxLength: 500, placeholder: 'Bed 12 admission, Tuesday night' }),
-      datePicker({ id: 'encounter', label: 'When did it happen? (optional)', optional: true }),
+      textArea({ id: 'context', label: 'Context', optional: true, maxLength: 500, placeholder: 'Bed 12 admission, Tuesday night' }),
+      datePicker({ id: 'encounter', label: 'When did it happen?', optional: true }),
       datePicker({ id: 'due', label: 'Answer needed by', initial: addDays(today, DEFAULT_DAYS_TO_ANSWER) }),
     ],
   });

@@ -398,6 +398,19 @@ export interface RenderFormOptions {
   privateMetadata?: string;
 }
 
+/**
+ * Slack cuts option descriptions at 75 characters, mid-sentence; the descriptors are what faculty pick a level by,
+ * so each one also appears in full in a small-print block under its picker.
+ */
+function levelDescriptorContext(field: Field): KnownBlock[] {
+  if (field.type !== 'level_picker' || !field.descriptors) return [];
+  const lines = levelPickerValues(field)
+    .filter((rating) => field.descriptors?.[rating])
+    .map((rating) => ({ type: 'mrkdwn' as const, text: fitMrkdwn(`*${ratingLabel(rating)}:* ${field.descriptors![rating]}`, SLACK_LIMITS.sectionText) }));
+  if (lines.length === 0) return [];
+  return [{ type: 'context', elements: lines.slice(0, 10) }];
+}
+
 /** A form as a Slack modal view (views.open / views.update / views.push). */
 export function renderForm(form: Form, options: RenderFormOptions = {}): SlackTypes.ModalView {
   formSchema.parse(form);
@@ -405,7 +418,7 @@ export function renderForm(form: Form, options: RenderFormOptions = {}): SlackTy
   if (callbackId.length > SLACK_LIMITS.callbackId) throw new Error(`callback_id too long for Slack: ${callbackId}`);
   const blocks: KnownBlock[] = [
     ...(form.intro ? [{ type: 'section', text: mrkdwn(fitMrkdwn(form.intro, SLACK_LIMITS.sectionText)) } as const] : []),
-    ...form.fields.map(renderInput),
+    ...form.fields.flatMap((field) => [renderInput(field), ...levelDescriptorContext(field)]),
   ];
   // Inputs cannot be dropped or moved to another view without losing answers, so an oversized form is a bug.
   if (blocks.length > SLACK_LIMITS.modalBlocks) {
