@@ -1,22 +1,18 @@
 import { and, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
-import { people, programMemberships, programs, raterRole as raterRoleEnum } from '../../db/schema/index.ts';
+import {
+  people,
+  programMemberships,
+  programRole as programRoleEnum,
+  programs,
+  raterRole as raterRoleEnum,
+} from '../../db/schema/index.ts';
 import { applyImport, chunks } from '../imports/apply.ts';
 import { type CsvRow, parseCalendarDate, parseCsv, splitList } from '../imports/csv.ts';
 import { type ImportProblem, type ImportResult, problemsFromZod, tally } from '../imports/problems.ts';
 
-const PROGRAM_ROLES = [
-  'resident',
-  'fellow',
-  'faculty',
-  'rater',
-  'coordinator',
-  'program_director',
-  'associate_program_director',
-  'ccc_member',
-  'ccc_chair',
-] as const;
+const PROGRAM_ROLES = programRoleEnum.enumValues;
 type ProgramRole = (typeof PROGRAM_ROLES)[number];
 type RaterRole = (typeof raterRoleEnum.enumValues)[number];
 
