@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config.ts';
+import { type Clock, systemClock } from './core/ports.ts';
 import { openDatabase } from './db/client.ts';
+import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH, type SlackApp } from './platforms/slack/app.ts';
+import { type SlackDelivery, startSlackDelivery } from './platforms/slack/delivery.ts';
 
 /** A running instance: its HTTP server and how to stop everything in order. */
 export interface RunningSteppingStones {
@@ -8,28 +11,61 @@ export interface RunningSteppingStones {
   stop(): Promise<void>;
 }
 
+/** Seams for tests: a clock to move instead of waiting. */
+export interface StartOptions {
+  clock?: Clock;
+}
+
 /**
- * Composition root: config → database → migrations → one HTTP server (`/healthz`; the Slack receiver mounts at
- * `/slack/events` and Teams at `/api/messages` as their adapters land) → shutdown in reverse order.
+ * Composition root: config → database → migrations → Slack (its delivery loop, then its app: mounted at
+ * `/slack/events` on the one HTTP server that also serves `/healthz`, or connected by Socket Mode; Teams mounts at
+ * `/api/messages` when its adapter lands) → shutdown in reverse order.
  */
-export async function startSteppingStones(config: Config, log: (line: string) => void): Promise<RunningSteppingStones> {
+export async function startSteppingStones(
+  config: Config,
+  log: (line: string) => void,
+  options: StartOptions = {},
+): Promise<RunningSteppingStones> {
   const database = await openDatabase(config.database);
   await database.migrate();
+  const ports = { db: database.db, clock: options.clock ?? systemClock };
+
+  let delivery: SlackDelivery | undefined;
+  let slack: SlackApp | undefined;
+  if (config.slack) {
+    delivery = startSlackDelivery({ ...ports, client: createSlackWebClient(config.slack), log });
+    slack = createSlackApp({ config: config.slack, ports, nudge: delivery.nudge, log, logLevel: config.logLevel });
+  }
+  const slackListener = slack?.requestListener;
+
   const server = createServer((request, response) => {
-    if (request.method === 'GET' && request.url === '/healthz') {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method === 'GET' && path === '/healthz') {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ ok: true, database: database.engine }));
+      return;
+    }
+    if (slackListener && request.method === 'POST' && path === SLACK_EVENTS_PATH) {
+      slackListener(request, response);
       return;
     }
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ ok: false, error: 'not_found' }));
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  log(`Stepping Stones listening on port ${config.port} (database: ${database.engine}).`);
+  await slack?.start();
+  const mode = slack ? `, Slack: ${slack.mode === 'http' ? `HTTP on ${SLACK_EVENTS_PATH}` : 'Socket Mode'}` : '';
+  log(`Stepping Stones listening on port ${config.port} (database: ${database.engine}${mode}).`);
   return {
     server,
     stop: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop taking requests, then let in-flight deliveries finish, then close the database they use.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await slack?.stop();
+      await delivery?.stop();
       await database.close();
     },
   };

@@ -24,10 +24,14 @@ function alreadyClosed(status: string): AppError {
   );
 }
 
-/** The answer form: an optional level (descriptors shown), what to keep doing, what to change, one next step. */
-export async function openAnswerForm(input: CorePorts & { requestId: string; actorId: string }): Promise<Form> {
+/**
+ * The answer form: an optional level (descriptors shown), what to keep doing, what to change, one next step.
+ * `toReadSubmission`: the adapter rebuilds the form to read a submitted one; a retried submission of an answered
+ * request must then reach answerFeedbackRequest (which finds the stored answer) instead of being refused here.
+ */
+export async function openAnswerForm(input: CorePorts & { requestId: string; actorId: string; toReadSubmission?: boolean }): Promise<Form> {
   const request = await requestForAssessor(input, input.requestId, input.actorId);
-  if (request.status !== 'open') throw alreadyClosed(request.status);
+  if (request.status !== 'open' && !(input.toReadSubmission && request.status === 'answered')) throw alreadyClosed(request.status);
   const view = await requestView(input.db, request);
   const [program] = await input.db.select().from(programs).where(eq(programs.id, request.programId));
   const sub = request.subcompetencyId && program ? (await subcompetenciesOf(input.db, program, [request.subcompetencyId]))[0] : undefined;

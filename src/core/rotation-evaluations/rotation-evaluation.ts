@@ -25,14 +25,18 @@ async function mappedSubcompetencies(ports: CorePorts, rotationId: string, progr
 /**
  * The end-of-rotation form: one level picker per mapped subcompetency (descriptors at hand, "not observed" allowed),
  * direct observation, what to keep doing, what to change, one next step. Opened with one click from the prompt.
+ * `toReadSubmission`: the adapter rebuilds the form to read a submitted one; a second submission of the same view
+ * must then reach submitRotationEvaluation (which stores one evaluation) instead of being refused here.
  */
-export async function openRotationEvaluation(input: CorePorts & { assignmentId: string; actorId: string }): Promise<Form> {
+export async function openRotationEvaluation(
+  input: CorePorts & { assignmentId: string; actorId: string; toReadSubmission?: boolean },
+): Promise<Form> {
   const { assignment, rotation } = await assignmentForSupervisor(input.db, input.assignmentId, input.actorId);
   const [existing] = await input.db
     .select({ id: feedbackEntries.id })
     .from(feedbackEntries)
     .where(and(eq(feedbackEntries.rotationAssignmentId, assignment.id), eq(feedbackEntries.authorId, input.actorId)));
-  if (existing) throw new AppError('already_closed', 'You already sent feedback for this rotation ✓');
+  if (existing && !input.toReadSubmission) throw new AppError('already_closed', 'You already sent feedback for this rotation ✓');
   const [resident] = await input.db.select({ name: people.name }).from(people).where(eq(people.id, assignment.residentId));
   const subs = await mappedSubcompetencies(input, rotation.id, rotation.programId);
   return form({
