@@ -74,7 +74,7 @@ export interface SlackWorld {
   /** Links people to their Slack accounts as their first contact with the bot would. */
   link(...handles: string[]): Promise<void>;
   /** The last DM of a kind the bot sent to a person (after deliver()), found through the outbox's recorded ids. */
-  dm(kind: string, handle: string): Promise<PostedMessage>;
+  dm(kind: string, handle: string, containing?: string): Promise<PostedMessage>;
   /** A button of a posted message by action id; `nth` picks among the same action (one per resident). */
   button(message: PostedMessage, actionId: string, nth?: number): RenderedButton;
   /** `handle` clicks `button` in `message`; resolves with the HTTP answer and the trigger id used. */
@@ -153,13 +153,13 @@ export async function startSlackWorld(db: Db, options: { clock?: ReturnType<type
       if (!person) throw new Error(`no demo person ${handle}`);
       return person.id;
     },
-    async dm(kind, handle) {
+    async dm(kind, handle, containing) {
       const rows = await db
         .select()
         .from(outboxMessages)
         .where(and(eq(outboxMessages.kind, kind), eq(outboxMessages.recipientPersonId, await world.personId(handle)), eq(outboxMessages.status, 'sent')))
         .orderBy(outboxMessages.createdAt);
-      const row = rows.at(-1);
+      const row = rows.filter((r) => containing === undefined || parseMessage(r.message).text.includes(containing)).at(-1);
       if (!row?.platformChannelId || !row.platformMessageId) throw new Error(`no ${kind} DM was sent to ${handle}`);
       const { text } = renderMessage(parseMessage(row.message));
       const call = fake

@@ -25,6 +25,8 @@ const messageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
 // The submission key of a request: kept lenient on case, since nothing but equality is done with it.
 const viewId = z.string().regex(/^[A-Za-z0-9]{2,64}$/);
 const team = z.object({ id: slackId }).nullish();
+// Every record our buttons and forms point at (request, feedback entry, assignment, resident) has a uuid.
+const recordId = z.uuid();
 const user = z.object({ id: slackId, team_id: slackId.optional() });
 
 function teamOf(body: { team?: { id: string } | null | undefined; user: { team_id?: string | undefined } }): string {
@@ -101,7 +103,7 @@ export function parseButtonClick(body: unknown, expectedKind: string): ButtonCli
   } catch (cause) {
     throw new InboundError(STALE_BUTTON, cause);
   }
-  if (payload.kind !== expectedKind) throw new InboundError(STALE_BUTTON);
+  if (payload.kind !== expectedKind || !recordId.safeParse(payload.id).success) throw new InboundError(STALE_BUTTON);
   return {
     teamId: teamOf(b),
     userId: b.user.id,
@@ -157,7 +159,7 @@ export function parseViewSubmission(body: unknown, expectedKind: string): ViewSu
   } catch (cause) {
     throw new InboundError(STALE_FORM, cause);
   }
-  if (metadata.payload.kind !== expectedKind) throw new InboundError(STALE_FORM);
+  if (metadata.payload.kind !== expectedKind || !recordId.safeParse(metadata.payload.id).success) throw new InboundError(STALE_FORM);
   return {
     teamId: teamOf(v),
     userId: v.user.id,

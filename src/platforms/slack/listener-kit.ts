@@ -3,7 +3,6 @@
  * replies, render the outcome — so each listener file is only "which use case, with which input".
  */
 import type {
-  AllMiddlewareArgs,
   Middleware,
   RespondFn,
   SlackActionMiddlewareArgs,
