@@ -121,7 +121,7 @@ export async function startLocalSocketMode(fakeApiUrl: string): Promise<LocalSoc
     const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
     upgraded.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     socket = upgraded;
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     upgraded.on('data', (chunk: Buffer) => {
       pending = readFrames(Buffer.concat([pending, chunk]), (opcode, payload) => {
         if (opcode === 0x1) {
