@@ -56,6 +56,10 @@ export function viewErrors(inputBlockIds: readonly string[], fieldErrors: Readon
  */
 export function failureText(error: unknown, log: SlackLog): string {
   if (error instanceof AppError || error instanceof InboundError) return error.userMessage;
+  // Slack's own transient refusals are not bugs: the person can simply try again.
+  const slack = error as { code?: string; data?: { error?: string } };
+  if (slack.code === 'slack_webapi_rate_limited_error') return 'Slack asked Stepping Stones to slow down. Please try again in a few seconds.';
+  if (slack.data?.error === 'expired_trigger_id') return 'That took Slack too long to open. Please click again.';
   const ref = randomBytes(4).toString('hex');
   log(`Slack listener failed (ref ${ref}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return `Something went wrong (ref ${ref}). Please try again; if it keeps happening, give this reference to your program coordinator.`;

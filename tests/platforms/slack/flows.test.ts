@@ -250,6 +250,18 @@ describeOnEachEngine('Slack: ask → answer → thank / add to plan', (ctx) => {
     expect(sent).toMatchObject({ question: 'How can I make my morning presentation more concise?', status: 'open', dueOn: '2026-11-05' });
   });
 
+  it('when the response URL of /feedback has expired, the confirmation comes by DM instead', async () => {
+    const opened = await world.command('ana.ruiz', '', 'ask-expired');
+    const view = await world.openedView(opened.triggerId);
+    world.fake.failNext('response_url', { status: 500 });
+    const question = 'What should I do differently next time to improve my discharge summaries?';
+    const response = await world.submit('ana.ruiz', view, requestValues(question, slackIdOf('teresa.alvarez')));
+    expect(response.body).toBe('');
+    const dm = await world.fake.waitFor('chat.postMessage', (c) => c.args.channel === slackIdOf('ana.ruiz') && c.args.text === 'Sent to Teresa Alvarez.');
+    expect(blockText(dm.args.blocks as Record<string, unknown>[])).toContain(question);
+    expect(await ctx.db.select().from(feedbackRequests).where(eq(feedbackRequests.question, question))).toHaveLength(1);
+  });
+
   it('/feedback help explains the three ways to use the command', async () => {
     await world.command('ana.ruiz', 'help', 'help-1');
     const help = await world.reply('help-1');
@@ -508,6 +520,13 @@ describeOnEachEngine('Slack: who may act', (ctx) => {
     expect(await rows(ctx.db, evaluationDeclines)).toBe(0);
   });
 
+  it('/feedback from someone who is not a resident says who can use it', async () => {
+    const opened = world.fake.callsTo('views.open').length;
+    await world.command('omar.haddad', '', 'faculty-ask');
+    expect((await world.reply('faculty-ask')).args.text).toBe('Only residents and fellows can request feedback with /feedback.');
+    expect(world.fake.callsTo('views.open')).toHaveLength(opened);
+  });
+
   it('an unknown Slack user is told how to get added, and is not linked to anyone', async () => {
     await world.command('stranger', '', 'stranger-1');
     expect((await world.reply('stranger-1')).args).toMatchObject({ response_type: 'ephemeral', text: UNKNOWN_USER_MESSAGE });
@@ -579,7 +598,21 @@ describeOnEachEngine('Slack: bad input', (ctx) => {
     expect(response.text).toBe('');
   });
 
+  it('Slack refusing to open a modal (rate limit, expired trigger) asks the person to try again, without a reference', async () => {
+    await world.link('ana.ruiz');
+    world.fake.failNext('views.open', { status: 429, retryAfter: 5 });
+    await world.command('ana.ruiz', '', 'busy');
+    expect((await world.reply('busy')).args.text).toBe('Slack asked Stepping Stones to slow down. Please try again in a few seconds.');
+    world.fake.failNext('views.open', { slackError: 'expired_trigger_id' });
+    await world.command('ana.ruiz', '', 'slow');
+    expect((await world.reply('slow')).args.text).toBe('That took Slack too long to open. Please click again.');
+    // One attempt each: the WebClient does not retry on its own.
+    expect(world.fake.callsTo('views.open')).toHaveLength(2);
+    expect(world.logs).toEqual([]);
+  });
+
   it('an unexpected failure shows a reference id, logs it with the stack, and never shows the stack', async () => {
+    const opened = world.fake.callsTo('views.open').length;
     world.fake.failNext('users.info', { status: 500 });
     await world.command('ben.okafor', '', 'broken');
     const reply = await world.reply('broken');
@@ -589,6 +622,6 @@ describeOnEachEngine('Slack: bad input', (ctx) => {
     expect(text).not.toMatch(/\bat\s|Error|500/);
     expect(world.logs).toEqual([expect.stringContaining(`(ref ${ref})`)]);
     expect(world.logs[0]).toMatch(/\n\s+at /);
-    expect(world.fake.callsTo('views.open')).toHaveLength(0);
+    expect(world.fake.callsTo('views.open')).toHaveLength(opened);
   });
 });
