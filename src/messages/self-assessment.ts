@@ -156,8 +156,16 @@ export function selfVsCccMessage(view: SelfVsCccView): Message {
     name: `${g.name}${gapNote(g.gap)}`,
     ratings: { self: g.self, ccc: g.ccc },
   }));
-  const pds = view.programDirectorNames.length ? `${names(view.programDirectorNames)} (program director)` : 'your program director';
-  const talkTo = view.mentorName ? `${pds} or your mentor, ${view.mentorName}` : pds;
+  const pdList = view.programDirectorNames;
+  const pds = pdList.length ? `${names(pdList)} (program director${pdList.length > 1 ? 's' : ''})` : 'your program director';
+  // A program director who is also the mentor is named once.
+  const mentorIsPd = view.mentorName !== null && pdList.includes(view.mentorName);
+  const talkTo =
+    mentorIsPd && pdList.length === 1
+      ? `${view.mentorName}, your program director and mentor`
+      : view.mentorName && !mentorIsPd
+        ? `${pds} or your mentor, ${view.mentorName}`
+        : pds;
   const biggest = view.gaps.filter((g) => g.gap !== null && g.gap !== 0).slice(0, 3);
   const direction = biggest[0] && gapDirection(biggest[0].gap!);
   const prompt = you
