@@ -366,6 +366,27 @@ describeOnEachEngine('360 rounds, answers and anonymity-safe summaries', (ctx) =
     expect(therapists).toMatchObject({ visible: false, responses: null });
     expect(JSON.stringify(shown.message)).toContain('4.0 of 5');
 
+    // An item only two of the three scored stays hidden inside the visible group, and its subcompetency averages
+    // only the items shown: otherwise subtracting the shown item from it would give the hidden one away.
+    const umas = await requestOf(ctx.db, micuRound, chloe, ids['uma.iyer']!);
+    const umaItems = await itemIds(ctx.db, umas.instrumentId);
+    const changed = await submitMultisourceResponse({
+      ...ports(),
+      requestId: umas.id,
+      actorId: ids['uma.iyer']!,
+      answers: Object.fromEntries(umaItems.map((id, i) => [id, i === 0 ? 'not_observed' : 3])),
+      comment: 'Could explain plans to families in plainer words.',
+    });
+    expect(changed).toMatchObject({ ok: true, updated: true });
+    const partial = nurses(await multisourceSummaryForResident({ db: ctx.db, residentId: chloe, viewerId: chloe }));
+    // The nurses' first two items are both ICS2: the first (now 5 and 4 only) is hidden, the second (5, 4, 3) shown.
+    expect(partial.items.slice(0, 2).map((i) => [i.subcompetency, i.mean])).toEqual([
+      ['ICS2', null],
+      ['ICS2', 4],
+    ]);
+    expect(partial.subcompetencies.find((s) => s.code === 'ICS2')?.mean).toBe(4);
+    expect(partial.responses).toBe(3);
+
     // A program threshold of 4 hides the same three responses again.
     await ctx.db.update(programs).set({ multisourceThreshold: 4 }).where(eq(programs.id, program));
     try {

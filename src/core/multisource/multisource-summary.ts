@@ -38,8 +38,8 @@ export interface MultisourceSummaryResult {
  * distinct people, and go no further: the result types have no place for them.
  *
  * The threshold counts different raters, not responses: a rater asked in three rounds must not make a group of
- * one look like a group of three. The same rule applies per item and per subcompetency, so an item only one
- * rater scored never shows that rater's score, even inside a visible group.
+ * one look like a group of three. The same rule applies per item, so an item only one rater scored never shows
+ * that rater's score even inside a visible group, and a subcompetency averages only the items shown.
  */
 async function summarize(db: DbOrTx, program: ProgramRow, residentId: string, audience: MultisourceSummary['audience']): Promise<MultisourceSummary> {
   const threshold = effectiveThreshold(program.multisourceThreshold);
@@ -96,31 +96,26 @@ async function summarize(db: DbOrTx, program: ProgramRow, residentId: string, au
         .filter((a) => requestById.get(responseById.get(a.responseId)!.requestId)!.group === group);
       // Items are grouped by their words, so a reworded instrument version starts a new line instead of mixing.
       const byItem = new Map<string, { prompt: string; code: string; position: number; scores: number[]; raters: Set<string> }>();
-      const bySub = new Map<string, { scores: number[]; raters: Set<string> }>();
       for (const a of scored) {
         const item = byItem.get(a.prompt) ?? { prompt: a.prompt, code: a.code, position: a.position, scores: [], raters: new Set<string>() };
         item.scores.push(a.score);
         item.raters.add(a.raterId);
         byItem.set(a.prompt, item);
-        const sub = bySub.get(a.code) ?? { scores: [], raters: new Set<string>() };
-        sub.scores.push(a.score);
-        sub.raters.add(a.raterId);
-        bySub.set(a.code, sub);
       }
-      result.items = [...byItem.values()]
-        .sort((a, b) => a.position - b.position)
-        .map((item): MultisourceItemResult => ({
-          prompt: item.prompt,
-          subcompetency: item.code,
-          mean: groupVisible(item.raters.size, threshold) ? meanScore(item.scores) : null,
-        }));
+      const items = [...byItem.values()].sort((a, b) => a.position - b.position);
+      const shown = items.filter((item) => groupVisible(item.raters.size, threshold));
+      result.items = items.map((item): MultisourceItemResult => ({
+        prompt: item.prompt,
+        subcompetency: item.code,
+        mean: shown.includes(item) ? meanScore(item.scores) : null,
+      }));
+      // A subcompetency averages only the items shown on their own: if it also took in a hidden item's scores,
+      // subtracting the shown items from it would give the hidden item's average away.
+      const bySub = new Map<string, number[]>();
+      for (const item of items) bySub.set(item.code, [...(bySub.get(item.code) ?? []), ...(shown.includes(item) ? item.scores : [])]);
       result.subcompetencies = [...bySub.entries()]
         .sort(([a], [b]) => (subNames.get(a)?.order ?? 999) - (subNames.get(b)?.order ?? 999) || a.localeCompare(b))
-        .map(([code, sub]): MultisourceSubcompetencyResult => ({
-          code,
-          name: subNames.get(code)?.name ?? '',
-          mean: groupVisible(sub.raters.size, threshold) ? meanScore(sub.scores) : null,
-        }));
+        .map(([code, scores]): MultisourceSubcompetencyResult => ({ code, name: subNames.get(code)?.name ?? '', mean: meanScore(scores) }));
       result.comments = anonymousOrder(
         groupResponses.flatMap((r) => (r.comment ? [r.comment] : [])),
         `${residentId}:${group}`,
