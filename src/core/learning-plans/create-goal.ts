@@ -6,7 +6,7 @@ import type { Message } from '../../messages/model.ts';
 import { AppError, type FieldErrors } from '../errors.ts';
 import type { CorePorts } from '../ports.ts';
 import { learnerProgramOf } from '../programs/program-context.ts';
-import { actionProblem, dueDateProblem, goalView, lockPlan, subcompetencyByCode } from './goal-state.ts';
+import { actionProblem, GOAL_ACTION_FIELD, dueDateProblem, goalView, lockPlan, subcompetencyByCode } from './goal-state.ts';
 
 /** A goal as the resident writes it (`/feedback plan`, or "Add a goal" on the plan). */
 export interface CreateGoalInput {
@@ -30,7 +30,7 @@ export async function createGoal(input: CorePorts & CreateGoalInput): Promise<Cr
   const action = input.action.trim();
   const fieldErrors: Record<string, string> = {};
   const actionError = actionProblem(action);
-  if (actionError) fieldErrors.action = actionError;
+  if (actionError) fieldErrors[GOAL_ACTION_FIELD] = actionError;
   const dueError = dueDateProblem(input.dueOn, today);
   if (dueError) fieldErrors.due = dueError;
   const code = input.subcompetencyCode?.trim() || null;
@@ -64,7 +64,6 @@ export async function createGoal(input: CorePorts & CreateGoalInput): Promise<Cr
             action,
             dueOn: input.dueOn,
             source: 'resident',
-            createdAt: input.clock.now(),
           })
           .returning()
       )[0]!;

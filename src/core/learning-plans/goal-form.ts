@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import type { CorePorts } from '../ports.ts';
 import { learnerProgramOf, subcompetenciesOf } from '../programs/program-context.ts';
 import { GOAL_REVIEW_DAYS } from './add-next-step-to-plan.ts';
-import { goalForResident, MAX_GOAL_ACTION_LENGTH, MAX_GOAL_OUTCOME_LENGTH } from './goal-state.ts';
+import { GOAL_ACTION_FIELD, goalForResident, MAX_GOAL_ACTION_LENGTH, MAX_GOAL_OUTCOME_LENGTH } from './goal-state.ts';
 
 /**
  * The goal form of `/feedback plan` and "Add a goal" / "Edit": which milestone (optional), one concrete action, a
@@ -45,7 +45,7 @@ export async function openGoalForm(input: CorePorts & { residentId: string; goal
           ]
         : []),
       textArea({
-        id: 'action',
+        id: GOAL_ACTION_FIELD,
         label: 'What will you do?',
         maxLength: MAX_GOAL_ACTION_LENGTH,
         placeholder: 'On my next ward block, present every new admission in under 3 minutes.',

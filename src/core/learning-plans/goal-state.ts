@@ -12,6 +12,9 @@ export type GoalRow = typeof learningGoals.$inferSelect;
 /** One action a resident can do and check; longer than a short paragraph is several goals. */
 export const MAX_GOAL_ACTION_LENGTH = 500;
 
+/** The action's field id: plain `action` is reserved (Teams merges input values into the action data). */
+export const GOAL_ACTION_FIELD = 'goal_action';
+
 /** What a closed goal's outcome may hold: a line or two for the resident and their mentor to read later. */
 export const MAX_GOAL_OUTCOME_LENGTH = 500;
 

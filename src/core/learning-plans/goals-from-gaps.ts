@@ -80,7 +80,6 @@ export async function goalsFromGaps(
               dueOn: addDays(today, GAP_GOAL_DAYS),
               source: 'self_assessment_gap' as const,
               periodId: context.period.id,
-              createdAt: input.clock.now(),
             })),
           )
           .returning()

@@ -5,7 +5,7 @@ import { goalSavedMessage, type GoalView } from '../../messages/learning-plans.t
 import type { Message } from '../../messages/model.ts';
 import { AppError, type FieldErrors } from '../errors.ts';
 import type { CorePorts } from '../ports.ts';
-import { actionProblem, dueDateProblem, goalForResident, goalView, lockPlan, subcompetencyByCode } from './goal-state.ts';
+import { actionProblem, GOAL_ACTION_FIELD, dueDateProblem, goalForResident, goalView, lockPlan, subcompetencyByCode } from './goal-state.ts';
 
 /** An edit of an open goal; fields left undefined stay as they are, a null subcompetency unties the goal. */
 export interface UpdateGoalInput {
@@ -29,7 +29,7 @@ export async function updateGoal(input: CorePorts & UpdateGoalInput): Promise<Up
   const fieldErrors: Record<string, string> = {};
   const action = input.action === undefined ? goal.action : input.action.trim();
   const actionError = actionProblem(action);
-  if (actionError) fieldErrors.action = actionError;
+  if (actionError) fieldErrors[GOAL_ACTION_FIELD] = actionError;
   const dueOn = input.dueOn ?? goal.dueOn;
   // An overdue goal keeps its date when only the wording changes; a date that is changed must not be in the past.
   const dueError = dueOn === goal.dueOn ? null : dueDateProblem(dueOn, today);
