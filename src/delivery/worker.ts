@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { chatIdentities, outboxMessages } from '../db/schema/index.ts';
+import { chatIdentities, outboxMessages, people } from '../db/schema/index.ts';
 import type { Clock } from '../core/ports.ts';
 import { type Message, parseMessage } from '../messages/model.ts';
 
@@ -31,6 +31,9 @@ export class DeliveryError extends Error {
 /** One platform's way of sending a rendered neutral message. */
 export type MessageSender = (destination: Destination, message: Message) => Promise<Sent>;
 
+/** Finds a person's account on a platform by their roster email (Slack: users.lookupByEmail). */
+export type AccountLookup = (email: string) => Promise<{ userId: string; workspaceId: string } | undefined>;
+
 export const MAX_ATTEMPTS = 8;
 // While a row is being sent it is leased: other workers skip it until the lease runs out (a crashed sender).
 const LEASE_SECONDS = 60;
@@ -49,6 +52,8 @@ export async function deliverDueMessages(input: {
   db: Db;
   clock: Clock;
   senders: Partial<Record<'slack' | 'teams', MessageSender>>;
+  /** Faculty are often messaged before they ever used the bot: their account is found by email and linked. */
+  lookups?: Partial<Record<'slack' | 'teams', AccountLookup>>;
   limit?: number;
 }): Promise<{ sent: number; failed: number }> {
   const { db, clock } = input;
@@ -78,14 +83,11 @@ export async function deliverDueMessages(input: {
     const sender = input.senders[row.platform]!;
     let destination: Destination | undefined;
     if (row.recipientChannelId) destination = { channelId: row.recipientChannelId };
-    else if (row.recipientPersonId) {
-      const [identity] = await db
-        .select({ userId: chatIdentities.userId })
-        .from(chatIdentities)
-        .where(and(eq(chatIdentities.personId, row.recipientPersonId), eq(chatIdentities.platform, row.platform)));
-      if (identity) destination = { userId: identity.userId };
-    }
     try {
+      if (!destination && row.recipientPersonId) {
+        const userId = await recipientAccount(db, row.recipientPersonId, row.platform, input.lookups?.[row.platform]);
+        if (userId) destination = { userId };
+      }
       if (!destination) throw new DeliveryError(`the recipient has no ${row.platform} account linked yet`, { retryAfterSeconds: 3600 });
       const result = await sender(destination, parseMessage(row.message));
       await db
@@ -111,6 +113,29 @@ export async function deliverDueMessages(input: {
     }
   }
   return { sent, failed };
+}
+
+/** The person's linked account on the platform, linking it by roster email the first time when a lookup is given. */
+async function recipientAccount(
+  db: Db,
+  personId: string,
+  platform: 'slack' | 'teams',
+  lookup: AccountLookup | undefined,
+): Promise<string | undefined> {
+  const [identity] = await db
+    .select({ userId: chatIdentities.userId })
+    .from(chatIdentities)
+    .where(and(eq(chatIdentities.personId, personId), eq(chatIdentities.platform, platform)));
+  if (identity) return identity.userId;
+  if (!lookup) return undefined;
+  const [person] = await db.select({ email: people.email }).from(people).where(eq(people.id, personId));
+  const account = person ? await lookup(person.email) : undefined;
+  if (!account) return undefined;
+  await db
+    .insert(chatIdentities)
+    .values({ personId, platform, workspaceId: account.workspaceId, userId: account.userId })
+    .onConflictDoNothing();
+  return account.userId;
 }
 
 /** Outbox rows waiting, for the demo and for tests. */

@@ -72,6 +72,26 @@ describeOnEachEngine('the outbox', (ctx) => {
     const [held] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, 'test:4'));
     expect(held).toMatchObject({ status: 'pending', attempts: 1, lastError: 'the recipient has no slack account linked yet' });
   });
+
+  it('finds a recipient who never used the bot by their roster email, links them, and sends', async () => {
+    const chen = await demoPerson(ctx.db, 'victor.chen');
+    await enqueueMessage(ctx.db, { idempotencyKey: 'test:5', kind: 'test', recipientPersonId: chen, message: message('For Dr. Chen') });
+    const asked: string[] = [];
+    const lookup = async (email: string) => {
+      asked.push(email);
+      return email === 'victor.chen@stelsewhere.example.org' ? { userId: 'U_CHEN', workspaceId: 'T1' } : undefined;
+    };
+    const sender = recordingSender();
+    clock.set('2026-11-03T15:00:00Z');
+    await deliverDueMessages({ db: ctx.db, clock, senders: { slack: sender.send }, lookups: { slack: lookup } });
+    expect(sender.calls).toContainEqual({ userId: 'U_CHEN', text: 'For Dr. Chen' });
+    const [identity] = await ctx.db.select().from(chatIdentities).where(eq(chatIdentities.personId, chen));
+    expect(identity).toMatchObject({ platform: 'slack', userId: 'U_CHEN', workspaceId: 'T1' });
+    // Dr. Lee is not in the workspace: her message still waits, and she is looked up again on the next try.
+    expect(asked).toContain('maya.lee@stelsewhere.example.org');
+    const [held] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, 'test:4'));
+    expect(held).toMatchObject({ status: 'pending', attempts: 2 });
+  });
 });
 
 describeOnPostgres('outbox workers in parallel', (ctx) => {

@@ -35,6 +35,8 @@ export const SLACK_METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = 
   'views.open': [],
   // Identity linking reads the profile email the first time someone acts.
   'users.info': ['users:read', 'users:read.email'],
+  // Faculty are prompted before their first contact: the delivery loop finds them by their roster email.
+  'users.lookupByEmail': ['users:read.email'],
 };
 
 /** The bot scopes the app needs: the methods' scopes, and `commands` for the slash command. */

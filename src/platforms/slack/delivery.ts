@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { CorePorts } from '../../core/ports.ts';
 import { deliverDueMessages } from '../../delivery/worker.ts';
 import type { SlackLog } from './replies.ts';
-import { createSlackSender } from './slack-sender.ts';
+import { createSlackAccountLookup, createSlackSender } from './slack-sender.ts';
 
 /** A running delivery loop for Slack. */
 export interface SlackDelivery {
@@ -19,6 +19,7 @@ export interface SlackDelivery {
 export function startSlackDelivery(input: CorePorts & { client: WebClient; log: SlackLog; intervalMs?: number }): SlackDelivery {
   const intervalMs = input.intervalMs ?? 1000;
   const senders = { slack: createSlackSender(input.client) };
+  const lookups = { slack: createSlackAccountLookup(input.client) };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -40,7 +41,7 @@ export function startSlackDelivery(input: CorePorts & { client: WebClient; log: 
       do {
         again = false;
         try {
-          await deliverDueMessages({ db: input.db, clock: input.clock, senders });
+          await deliverDueMessages({ db: input.db, clock: input.clock, senders, lookups });
         } catch (error) {
           // A failed pass (database briefly away) is retried at the next tick; the rows stay pending.
           input.log(`Slack delivery pass failed: ${(error as Error).message}`);

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { DeliveryError, type MessageSender } from '../../delivery/worker.ts';
+import { type AccountLookup, DeliveryError, type MessageSender } from '../../delivery/worker.ts';
 import { renderMessages } from './render/block-kit.ts';
 
 /**
@@ -29,5 +29,23 @@ export function createSlackSender(client: WebClient): MessageSender {
     }
     if (!first) throw new DeliveryError('nothing to send', { permanent: true });
     return first;
+  };
+}
+
+/**
+ * Finds a roster person's Slack account by email, so faculty can be prompted before they ever used the bot.
+ * "users_not_found" means they are not in this workspace: the message waits and the coordinator can follow up.
+ */
+export function createSlackAccountLookup(client: WebClient): AccountLookup {
+  return async (email) => {
+    try {
+      const found = await client.users.lookupByEmail({ email });
+      const id = found.user?.id;
+      const team = found.user?.team_id ?? '';
+      return id ? { userId: id, workspaceId: team } : undefined;
+    } catch (error) {
+      if ((error as { data?: { error?: string } }).data?.error === 'users_not_found') return undefined;
+      throw error;
+    }
   };
 }
