@@ -32,6 +32,7 @@ export function ratingGap(self: MilestoneRating | null, ccc: MilestoneRating | n
   return (ratingToNumber(self) ?? 0) - (ratingToNumber(ccc) ?? 0);
 }
 
+/** Which way a gap points (zero: the same). */
 export function gapDirection(gap: number): GapDirection {
   return gap > 0 ? 'self_higher' : gap < 0 ? 'self_lower' : 'same';
 }
@@ -67,6 +68,7 @@ export interface GapSummary {
   meanAbsoluteGap: number | null;
 }
 
+/** Counts and the largest gap, for the line above the grid. */
 export function summarizeGaps(gaps: readonly RatingGap[]): GapSummary {
   const compared = gaps.filter((g): g is RatingGap & { gap: number } => g.gap !== null);
   const ordered = gapsLargestFirst(compared);

@@ -38,6 +38,7 @@ export async function goalViews(db: DbOrTx, goals: readonly GoalRow[], timeZone:
   }));
 }
 
+/** One goal as chat surfaces show it. */
 export async function goalView(db: DbOrTx, goal: GoalRow, timeZone: string): Promise<GoalView> {
   return (await goalViews(db, [goal], timeZone))[0]!;
 }

@@ -15,14 +15,21 @@ export interface NudgeRunResult {
 /**
  * For open goals due on `date`, sends each resident one DM per goal: "How did it go?" with Done / Still working on
  * it / Drop. Safe to run twice for a date: each nudge is keyed by goal and date. A goal moved by "Still working on
- * it" gets a new date, so it is asked about again then.
+ * it" gets a new date, so it is asked about again then. `programId` limits the run to one program, for a scheduler
+ * that ticks in each program's time zone (a due date is a day where the program is).
  */
-export async function nudgeDueGoals(input: CorePorts & { date: string }): Promise<NudgeRunResult> {
+export async function nudgeDueGoals(input: CorePorts & { date: string; programId?: string }): Promise<NudgeRunResult> {
   const due = await input.db
     .select({ goal: learningGoals, timeZone: programs.timeZone })
     .from(learningGoals)
     .innerJoin(programs, eq(programs.id, learningGoals.programId))
-    .where(and(eq(learningGoals.dueOn, input.date), eq(learningGoals.status, 'open')));
+    .where(
+      and(
+        eq(learningGoals.dueOn, input.date),
+        eq(learningGoals.status, 'open'),
+        input.programId ? eq(learningGoals.programId, input.programId) : undefined,
+      ),
+    );
   let nudged = 0;
   for (const { goal, timeZone } of due) {
     const fresh = await input.db.transaction(async (tx) =>

@@ -24,6 +24,7 @@ export async function periodOf(db: DbOrTx, programId: string, code: string): Pro
   );
 }
 
+/** A program by id; refuses an unknown one (a job run with a stale id). */
 export async function programById(db: DbOrTx, programId: string): Promise<ProgramRow> {
   const [program] = await db.select().from(programs).where(eq(programs.id, programId));
   if (!program) throw new AppError('not_found', 'That program does not exist.');

@@ -75,12 +75,14 @@ export function pagesOf(subcompetencies: readonly SubcompetencyView[]): SelfAsse
   return pages;
 }
 
+/** A page by number; a number outside 1..pages is a broken payload and refused. */
 export function pageOf(context: SelfAssessmentContext, page: number): SelfAssessmentPageSpec {
   const spec = Number.isInteger(page) ? context.pages[page - 1] : undefined;
   if (!spec) throw new AppError('invalid_input', `The self-assessment has pages 1 to ${context.pages.length}; there is no page ${page}.`);
   return spec;
 }
 
+/** The resident's self-assessment for a period with its ratings; `lock` holds the row until the transaction ends. */
 export async function storedSelfAssessment(db: DbOrTx, residentId: string, periodId: string, options: { lock?: boolean } = {}): Promise<StoredSelfAssessment> {
   const query = db
     .select()
