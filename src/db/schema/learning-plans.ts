@@ -1,4 +1,5 @@
-import { date, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { date, index, pgEnum, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { feedbackEntries } from './feedback.ts';
 import { programs } from './institutions.ts';
 import { subcompetencies } from './milestones.ts';
@@ -31,5 +32,13 @@ export const learningGoals = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     closedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [unique().on(t.residentId, t.feedbackEntryId)],
+  (t) => [
+    unique().on(t.residentId, t.feedbackEntryId),
+    // One goal per gap per period, however often goals are suggested from the same self-assessment.
+    uniqueIndex('learning_goals_one_per_gap')
+      .on(t.residentId, t.periodId, t.subcompetencyId)
+      .where(sql`${t.source} = 'self_assessment_gap'`),
+    // The daily due-date nudge reads open goals by due date.
+    index('learning_goals_open_due').on(t.dueOn).where(sql`${t.status} = 'open'`),
+  ],
 );

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  index,
   integer,
   jsonb,
   pgEnum,
@@ -97,6 +98,8 @@ export const multisourceRequests = pgTable(
   (t) => [
     unique().on(t.roundId, t.residentId, t.raterId),
     check('multisource_requests_not_self', sql`${t.residentId} <> ${t.raterId}`),
+    // Summaries read all of a resident's 360 requests.
+    index('multisource_requests_resident').on(t.residentId),
   ],
 );
 

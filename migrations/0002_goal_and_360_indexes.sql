@@ -1,0 +1,3 @@
+CREATE UNIQUE INDEX "learning_goals_one_per_gap" ON "learning_goals" USING btree ("resident_id","period_id","subcompetency_id") WHERE "learning_goals"."source" = 'self_assessment_gap';--> statement-breakpoint
+CREATE INDEX "learning_goals_open_due" ON "learning_goals" USING btree ("due_on") WHERE "learning_goals"."status" = 'open';--> statement-breakpoint
+CREATE INDEX "multisource_requests_resident" ON "multisource_requests" USING btree ("resident_id");
