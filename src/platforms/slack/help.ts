@@ -5,8 +5,8 @@ import { context, header, type Message, message, paragraph } from '../../message
 export const FEEDBACK_COMMAND = '/feedback';
 
 /**
- * `/feedback help`: the three ways to use the command, and what makes a question worth asking. `hint` says first
- * what was wrong with the text typed, when the help is shown because it could not be read.
+ * `/feedback help`: the ways to use the command (asking, and 360 results), and what makes a question worth asking.
+ * `hint` says first what was wrong with the text typed, when the help is shown because it could not be read.
  */
 export function feedbackHelpMessage(hint?: string): Message {
   return message(
@@ -17,6 +17,8 @@ export function feedbackHelpMessage(hint?: string): Message {
       [
         `- *${FEEDBACK_COMMAND}* opens a form: whom to ask, which milestone, a question to start from, context, and when you need the answer.`,
         `- *${FEEDBACK_COMMAND} @name your question* sends a specific question straight away, e.g. ${FEEDBACK_COMMAND} @Maya Lee How can I make my sign-out more concise?`,
+        `- *${FEEDBACK_COMMAND} 360* shows your 360 feedback: what nurses, pharmacists and others who worked with you said, by group, once enough of a group have answered.`,
+        `- *${FEEDBACK_COMMAND} 360 @name* (CCC members and the program director) shows a resident's 360 feedback with each group's counts.`,
         `- *${FEEDBACK_COMMAND} help* shows this message.`,
       ].join('\n'),
     ),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ACTIONS, FORMS } from '../../../src/messages/actions.ts';
+import { ACTIONS, FORMS, MULTISOURCE_ACTIONS, MULTISOURCE_FORMS } from '../../../src/messages/actions.ts';
 import {
   SLACK_ACTION_IDS,
   SLACK_BOT_EVENTS,
@@ -86,7 +86,7 @@ describe('manifests/slack/manifest.yaml agrees with the code', () => {
   });
 
   it('every button and form the core renders has a listener, and every listener a button or form', () => {
-    expect([...SLACK_ACTION_IDS].sort()).toEqual(Object.values(ACTIONS).sort());
-    expect([...SLACK_VIEW_CALLBACK_IDS].sort()).toEqual(Object.values(FORMS).sort());
+    expect([...SLACK_ACTION_IDS].sort()).toEqual([...Object.values(ACTIONS), ...Object.values(MULTISOURCE_ACTIONS)].sort());
+    expect([...SLACK_VIEW_CALLBACK_IDS].sort()).toEqual([...Object.values(FORMS), ...Object.values(MULTISOURCE_FORMS)].sort());
   });
 });

@@ -6,19 +6,32 @@ import { encodeResponseUrlNote, parseSlashCommand } from '../inbound.ts';
 import { type CommandListener, identify, type SlackDeps, tell } from '../listener-kit.ts';
 import { renderForm } from '../render/block-kit.ts';
 import { failureText } from '../replies.ts';
+import { multisourceSummaryReply } from './multisource-summary-command.ts';
 
 /** What the text after /feedback asks for. Mentions arrive as <@U123|name> because the command escapes them. */
 export type FeedbackCommandIntent =
   | { kind: 'form' }
   | { kind: 'help'; hint?: string }
-  | { kind: 'quick'; assessorUserId: string; question: string };
+  | { kind: 'quick'; assessorUserId: string; question: string }
+  /** `360`: the caller's own 360 results; `360 @resident`: the CCC's view of that resident. */
+  | { kind: 'multisource'; residentUserId?: string };
 
 const MENTION_FIRST = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>[\s,:–-]*([\s\S]*)$/;
+const MULTISOURCE = /^360(?:\s+([\s\S]*))?$/i;
+const MENTION_ONLY = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
 
 export function readFeedbackCommand(text: string): FeedbackCommandIntent {
   const trimmed = text.trim();
   if (trimmed === '') return { kind: 'form' };
   if (/^(help|\?)$/i.test(trimmed)) return { kind: 'help' };
+  const multisource = MULTISOURCE.exec(trimmed);
+  if (multisource) {
+    const rest = multisource[1]?.trim() ?? '';
+    if (!rest) return { kind: 'multisource' };
+    const resident = MENTION_ONLY.exec(rest);
+    if (resident) return { kind: 'multisource', residentUserId: resident[1]! };
+    return { kind: 'help', hint: `To see a resident’s 360 feedback, mention only them: ${FEEDBACK_COMMAND} 360 @name.` };
+  }
   const mention = MENTION_FIRST.exec(trimmed);
   if (!mention) return { kind: 'help', hint: `Start with the person to ask, e.g. ${FEEDBACK_COMMAND} @Maya Lee and then your question.` };
   const question = mention[2]!.trim();
@@ -28,7 +41,7 @@ export function readFeedbackCommand(text: string): FeedbackCommandIntent {
 
 /**
  * `/feedback`: no text opens the request modal; `help` explains; `@someone question` sends the request at once
- * when the question coach accepts it, and otherwise shows the coach's suggestion.
+ * when the question coach accepts it, and otherwise shows the coach's suggestion; `360 [@resident]` shows 360 results.
  */
 export function feedbackCommand(deps: SlackDeps): CommandListener {
   return async ({ ack, body, client, respond }) => {
@@ -39,6 +52,10 @@ export function feedbackCommand(deps: SlackDeps): CommandListener {
       if (intent.kind === 'help') return await tell(respond, feedbackHelpMessage(intent.hint), deps.log);
       const actor = await identify(deps, client, command.teamId, command.userId);
       if (!actor) return await tell(respond, UNKNOWN_USER_MESSAGE, deps.log);
+      if (intent.kind === 'multisource') {
+        const reply = await multisourceSummaryReply(deps, client, { teamId: command.teamId, actor, residentUserId: intent.residentUserId });
+        return await tell(respond, reply, deps.log);
+      }
       if (intent.kind === 'form') {
         const form = await openFeedbackRequestForm({ ...deps.ports, residentId: actor.personId });
         await client.views.open({

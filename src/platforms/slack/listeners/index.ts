@@ -1,5 +1,5 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
-import { ACTIONS, FORMS } from '../../../messages/actions.ts';
+import { ACTIONS, FORMS, MULTISOURCE_ACTIONS, MULTISOURCE_FORMS } from '../../../messages/actions.ts';
 import { FEEDBACK_COMMAND } from '../help.ts';
 import type { ActionListener, CommandListener, SlackDeps, ViewListener } from '../listener-kit.ts';
 import { slackActionIdPattern } from '../render/block-kit.ts';
@@ -11,6 +11,9 @@ import { didNotWorkWithButton } from './did-not-work-with-button.ts';
 import { evaluationFormSubmission } from './evaluation-form-submission.ts';
 import { feedbackCommand } from './feedback-command.ts';
 import { giveEvaluationButton } from './give-evaluation-button.ts';
+import { multisourceAnswerButton } from './multisource-answer-button.ts';
+import { multisourceDidNotWorkWithButton } from './multisource-did-not-work-with-button.ts';
+import { multisourceFormSubmission } from './multisource-form-submission.ts';
 import { requestFormSubmission } from './request-form-submission.ts';
 import { thankButton } from './thank-button.ts';
 
@@ -29,6 +32,8 @@ export const ACTION_LISTENERS: Readonly<Record<string, (deps: SlackDeps) => Acti
   [ACTIONS.addToPlan]: addToPlanButton,
   [ACTIONS.giveEvaluation]: giveEvaluationButton,
   [ACTIONS.didNotWorkWith]: didNotWorkWithButton,
+  [MULTISOURCE_ACTIONS.answer]: multisourceAnswerButton,
+  [MULTISOURCE_ACTIONS.didNotWorkWith]: multisourceDidNotWorkWithButton,
 };
 
 /** Modal submissions by callback_id (the form's submitActionId). */
@@ -36,6 +41,7 @@ export const VIEW_LISTENERS: Readonly<Record<string, (deps: SlackDeps) => ViewLi
   [FORMS.requestFeedback]: requestFormSubmission,
   [FORMS.answerRequest]: answerFormSubmission,
   [FORMS.rotationEvaluation]: evaluationFormSubmission,
+  [MULTISOURCE_FORMS.response]: multisourceFormSubmission,
 };
 
 export function registerListeners(app: App, deps: SlackDeps): void {

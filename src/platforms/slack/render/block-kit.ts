@@ -465,7 +465,15 @@ function rawValue(field: Field, state: ViewStateValue | undefined): RawFieldValu
  * is missing or invalid; answer Slack with `{ response_action: 'errors', errors }` since block ids are field ids.
  */
 export function readFormValues<F extends Form>(form: F, values: SlackViewStateValues): FormValues<F['fields']> {
+  return validateFormValues(form, readRawFormValues(form, values));
+}
+
+/**
+ * The submitted values of a form's fields as Slack sent them, not yet checked against the form: for a use case
+ * that checks them itself and can say more precisely what is wrong (a 360 score off the scale names the scale).
+ */
+export function readRawFormValues(form: Form, values: SlackViewStateValues): Record<string, RawFieldValue> {
   const raw: Record<string, RawFieldValue> = {};
   for (const field of form.fields) raw[field.id] = rawValue(field, values[field.id]?.[field.id]);
-  return validateFormValues(form, raw);
+  return raw;
 }
