@@ -90,3 +90,11 @@ export const MULTISOURCE_SUBJECTS = {
   /** id: a multisource request (one rater asked about one resident in one round) */
   request: 'multisource-request',
 } as const;
+
+// The App Home, in an object of its own so these additions never touch the lists above.
+
+/** Buttons only the App Home has (the others it shows are the ones above, routed to the same listeners). */
+export const HOME_ACTIONS = {
+  /** Opens the request form, as /feedback alone does. */
+  askForFeedback: 'home.ask-for-feedback',
+} as const;
