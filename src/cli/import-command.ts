@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { importMilestoneSet } from '../core/milestone-sets/import-milestone-set.ts';
+import { importMultisourceInstrument } from '../core/multisource/import-multisource-instrument.ts';
 import { importPeople } from '../core/people/import-people.ts';
 import { importPrograms } from '../core/programs/import-programs.ts';
 import { describeSummary, formatProblem, type ImportResult } from '../core/imports/problems.ts';
@@ -9,7 +10,7 @@ import { importRotationSchedule } from '../core/rotations/import-rotation-schedu
 import type { Db } from '../db/client.ts';
 
 /** What `stepping-stones import` accepts. */
-export const IMPORT_KINDS = ['programs', 'milestones', 'people', 'rotations'] as const;
+export const IMPORT_KINDS = ['programs', 'milestones', 'people', 'rotations', 'multisource'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 type Importer = (input: { db: Db; text: string; file: string; dryRun: boolean }) => Promise<ImportResult>;
@@ -28,6 +29,9 @@ function importerFor(kind: ImportKind, path: string): Importer | string {
       // A schedule export is a CSV; the rotation → subcompetency map is hand-written YAML or JSON.
       if (extension === '.csv') return importRotationSchedule;
       return structured ? importRotationMap : 'rotations take a schedule CSV or a rotation map in YAML or JSON';
+    case 'multisource':
+      // A program's own 360 instrument, in the shipped default's format with `program:` at the top.
+      return structured ? importMultisourceInstrument : 'a 360 instrument is imported from a YAML or JSON file';
   }
 }
 

@@ -10,10 +10,12 @@ const USAGE = `Usage: stepping-stones <command>
 
   start                              run the bot (needs Slack credentials; see README)
   migrate                            apply database migrations and exit
-  import programs|milestones|people|rotations FILE [--dry-run]
+  import programs|milestones|people|rotations|multisource FILE [--dry-run]
                                      load a file; --dry-run shows what would change
   jobs run rotation-prompts [--date YYYY-MM-DD]
                                      prompt faculty about rotations that ended that day
+  jobs run multisource --rotation CODE [--date YYYY-MM-DD] | --period CODE [--program SLUG]
+                                     open a 360 round: one DM per rater per resident
   demo                               load a demo program into an in-memory database and show it
   help                               this text`;
 
@@ -25,7 +27,14 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { 'dry-run': { type: 'boolean' }, date: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'dry-run': { type: 'boolean' },
+      date: { type: 'string' },
+      rotation: { type: 'string' },
+      period: { type: 'string' },
+      program: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, ...rest] = positionals;
   if (!command || command === 'help' || values.help) {
@@ -54,8 +63,17 @@ async function main(argv: string[]): Promise<number> {
       return await runImport({ db: database.db, kind: kind as ImportKind, path, dryRun: values['dry-run'] === true, out, err });
     }
     if (command === 'jobs' && rest[0] === 'run') {
-      const date = typeof values.date === 'string' ? values.date : undefined;
-      return await runJob({ db: database.db, name: rest[1], date, out, err });
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      return await runJob({
+        db: database.db,
+        name: rest[1],
+        date: text(values.date),
+        rotation: text(values.rotation),
+        period: text(values.period),
+        program: text(values.program),
+        out,
+        err,
+      });
     }
     err(`Unknown command "${command}".\n\n${USAGE}`);
     return 1;

@@ -86,6 +86,49 @@ describe('stepping-stones CLI', () => {
     expect(badDate).toMatchObject({ code: 1, stderr: '--date must be a date like 2026-10-31, got "2026-02-30".\n' });
   }, 240_000);
 
+  // Continues in the database the test above filled (a file's tests run in order): importing it all again would
+  // cost five more spawns.
+  it('imports a program’s own 360 instrument and opens 360 rounds by rotation block and by period', async () => {
+    const env = { DATA_DIR: join(work, 'db') };
+    const instrument = join(work, 'our-360.yaml');
+    writeFileSync(
+      instrument,
+      [
+        'program: internal-medicine',
+        'instruments:',
+        '  - rater_group: nurse',
+        '    title: Our nursing questions',
+        '    items:',
+        '      - subcompetency: ICS2',
+        '        prompt: Keeps us in the loop',
+        '        anchors: { 1: Never, 2: Rarely, 3: Usually, 4: Almost always, 5: Always and asks us first }',
+        '      - subcompetency: PROF1',
+        '        prompt: Is respectful',
+        '        anchors: { 1: Rude, 2: Curt under stress, 3: Courteous, 4: Calm under stress, 5: Sets the tone }',
+        '      - subcompetency: SBP1',
+        '        prompt: Is safe',
+        '        anchors: { 1: Unsafe, 2: Safe when told, 3: Safe, 4: Anticipates risk, 5: Leads on safety }',
+        '',
+      ].join('\n'),
+    );
+    const imported = await run(['import', 'multisource', instrument], env);
+    expect(imported).toMatchObject({ code: 0, stderr: '' });
+    expect(imported.stdout).toContain('multisource instruments: 1 new');
+    expect(imported.stdout).toContain('our-360.yaml: imported.');
+
+    // The MICU block ending Jul 31: Chloe and Isaac; three nurses and a therapist rate there. The only program is
+    // taken without --program.
+    const rotation = await run(['jobs', 'run', 'multisource', '--rotation', 'MICU', '--date', '2026-07-31'], env);
+    expect(rotation).toMatchObject({ code: 0, stderr: '' });
+    expect(rotation.stdout.trim()).toBe(
+      'multisource rotation:MICU:2026-07-31 (St. Elsewhere Internal Medicine Residency): 2 residents, 4 raters; 8 requests queued (one DM per rater per resident), 0 already sent before.',
+    );
+    const period = await run(['jobs', 'run', 'multisource', '--period', '2026-mid', '--program', 'internal-medicine'], env);
+    expect(period.stdout.trim()).toBe(
+      'multisource period:2026-mid (St. Elsewhere Internal Medicine Residency): 12 residents, 6 raters; 72 requests queued (one DM per rater per resident), 0 already sent before.',
+    );
+  }, 120_000);
+
   it('demo loads the demo program with no server and no credentials', async () => {
     const result = await run(['demo']);
     expect(result.code).toBe(0);
