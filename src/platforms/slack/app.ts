@@ -8,7 +8,7 @@ import type { WebClient, WebClientOptions } from '@slack/web-api';
 import type { SlackConfig } from '../../config.ts';
 import type { CorePorts } from '../../core/ports.ts';
 import type { SlackDeps } from './listener-kit.ts';
-import { ACTION_LISTENERS, COMMAND_LISTENERS, registerListeners, VIEW_LISTENERS } from './listeners/index.ts';
+import { ACTION_LISTENERS, COMMAND_LISTENERS, EVENT_LISTENERS, registerListeners, VIEW_LISTENERS } from './listeners/index.ts';
 import type { SlackLog } from './replies.ts';
 
 /** Where Slack posts commands and interactivity in HTTP mode (the manifest's request URLs end with it). */
@@ -19,8 +19,8 @@ export const SLACK_COMMANDS = Object.keys(COMMAND_LISTENERS);
 export const SLACK_ACTION_IDS = Object.keys(ACTION_LISTENERS);
 export const SLACK_VIEW_CALLBACK_IDS = Object.keys(VIEW_LISTENERS);
 
-/** Events API subscriptions: none yet; the manifest must not ask Slack to send events nobody handles. */
-export const SLACK_BOT_EVENTS: readonly string[] = [];
+/** Events API subscriptions (app_home_opened for the Home tab); the manifest must ask for exactly these. */
+export const SLACK_BOT_EVENTS: readonly string[] = Object.keys(EVENT_LISTENERS);
 
 /**
  * Every Web API method the code calls with the bot token, and the bot scopes it needs. The manifest test scans
@@ -33,6 +33,8 @@ export const SLACK_METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = 
   'chat.postMessage': ['chat:write', 'im:write'],
   'chat.update': ['chat:write'],
   'views.open': [],
+  // The App Home tab, drawn per person when they open it.
+  'views.publish': [],
   // Identity linking reads the profile email the first time someone acts.
   'users.info': ['users:read', 'users:read.email'],
   // Faculty are prompted before their first contact: the delivery loop finds them by their roster email.

@@ -151,7 +151,20 @@ export interface ViewSubmission {
   inputBlockIds: string[];
 }
 
-export function parseViewSubmission(body: unknown, expectedKind: string): ViewSubmission {
+/** True for the uuid every record id of the feedback loop is; the default check of payload ids. */
+export function isRecordId(id: string): boolean {
+  return recordId.safeParse(id).success;
+}
+
+/**
+ * `isValidId` checks the payload's id: a uuid by default; composite ids (`resident:period:page`) pass their own
+ * check, so a hand-made id never reaches a use case.
+ */
+export function parseViewSubmission(
+  body: unknown,
+  expectedKind: string | readonly string[],
+  isValidId: (id: string) => boolean = isRecordId,
+): ViewSubmission {
   const v = parse(viewSubmissionSchema, body, STALE_FORM);
   let metadata: ReturnType<typeof readViewMetadata>;
   try {
@@ -159,7 +172,9 @@ export function parseViewSubmission(body: unknown, expectedKind: string): ViewSu
   } catch (cause) {
     throw new InboundError(STALE_FORM, cause);
   }
-  if (metadata.payload.kind !== expectedKind || !recordId.safeParse(metadata.payload.id).success) throw new InboundError(STALE_FORM);
+  // One form can serve two kinds of record (the goal form adds a goal for a resident or edits a goal).
+  const kinds: readonly string[] = typeof expectedKind === 'string' ? [expectedKind] : expectedKind;
+  if (!kinds.includes(metadata.payload.kind) || !isValidId(metadata.payload.id)) throw new InboundError(STALE_FORM);
   return {
     teamId: teamOf(v),
     userId: v.user.id,
@@ -197,4 +212,110 @@ export function readResponseUrlNote(note: string | undefined): string | undefine
     // Without it the confirmation goes by DM instead; not worth refusing the request over.
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clicks from anywhere the bot shows buttons: its DMs, replies only the clicker sees, and the App Home tab. The
+// self-assessment, plan and Home listeners answer in the place the click came from.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Where a button was clicked (or a command typed), so its outcome can be shown in the same place. */
+export type ClickOrigin =
+  /** A message the bot posted (a DM): redrawn with chat.update; the response_url can add a reply below it. */
+  | { kind: 'message'; channel: string; ts: string; responseUrl?: string | undefined }
+  /** A reply only the clicker sees: it can only be replaced through its response_url. */
+  | { kind: 'ephemeral'; responseUrl: string }
+  /** The App Home tab: no message and no response_url; the Home is published again. */
+  | { kind: 'home' }
+  /** A slash command: replies go to its response_url. */
+  | { kind: 'command'; responseUrl: string };
+
+const responseUrl = z.url({ protocol: /^https?$/ }).max(1000);
+
+const clickOriginSchema: z.ZodType<ClickOrigin> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message'), channel: slackId, ts: messageTs, responseUrl: responseUrl.optional() }),
+  z.object({ kind: z.literal('ephemeral'), responseUrl }),
+  z.object({ kind: z.literal('home') }),
+  z.object({ kind: z.literal('command'), responseUrl }),
+]);
+
+/** A click origin travels in a modal's private_metadata, so the submission can answer where the click was. */
+export function encodeClickOrigin(origin: ClickOrigin): string {
+  return JSON.stringify(clickOriginSchema.parse(origin));
+}
+
+export function readClickOrigin(note: string | undefined): ClickOrigin {
+  let value: unknown;
+  try {
+    value = JSON.parse(note ?? '');
+  } catch (cause) {
+    throw new InboundError(STALE_FORM, cause);
+  }
+  return parse(clickOriginSchema, value, STALE_FORM);
+}
+
+const anyClickSchema = z.object({
+  type: z.literal('block_actions'),
+  team,
+  user,
+  trigger_id: z.string().min(1).max(255),
+  actions: buttonActionSchema.shape.actions,
+  container: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('message'), channel_id: slackId, message_ts: messageTs, is_ephemeral: z.boolean().optional() }),
+    z.object({ type: z.literal('view'), view_id: viewId }),
+  ]),
+  view: z.looseObject({ type: z.string() }).optional(),
+  response_url: responseUrl.optional(),
+});
+
+/** A click with where it came from; see ClickOrigin. */
+export interface Click {
+  teamId: string;
+  userId: string;
+  triggerId: string;
+  payload: Payload;
+  origin: ClickOrigin;
+}
+
+/**
+ * A click on one of our buttons in a DM, in an ephemeral reply or on the App Home, its payload checked against the
+ * kind the listener expects and its id against `isValidId`. Buttons inside modals are not ours and are refused.
+ */
+export function parseClick(body: unknown, expectedKind: string, isValidId: (id: string) => boolean = isRecordId): Click {
+  const b = parse(anyClickSchema, body, STALE_BUTTON);
+  let payload: Payload;
+  try {
+    payload = readButtonAction(b.actions[0]!).payload;
+  } catch (cause) {
+    throw new InboundError(STALE_BUTTON, cause);
+  }
+  if (payload.kind !== expectedKind || !isValidId(payload.id)) throw new InboundError(STALE_BUTTON);
+  let origin: ClickOrigin;
+  if (b.container.type === 'view') {
+    if (b.view?.type !== 'home') throw new InboundError(STALE_BUTTON);
+    origin = { kind: 'home' };
+  } else if (b.container.is_ephemeral) {
+    if (!b.response_url) throw new InboundError(STALE_BUTTON);
+    origin = { kind: 'ephemeral', responseUrl: b.response_url };
+  } else {
+    origin = { kind: 'message', channel: b.container.channel_id, ts: b.container.message_ts, responseUrl: b.response_url };
+  }
+  return { teamId: teamOf(b), userId: b.user.id, triggerId: b.trigger_id, payload, origin };
+}
+
+const homeOpenedSchema = z.object({
+  team_id: slackId,
+  event: z.object({ type: z.literal('app_home_opened'), user: slackId, tab: z.string().optional() }),
+});
+
+/** An app_home_opened event: who opened which tab of the App Home. */
+export interface HomeOpened {
+  teamId: string;
+  userId: string;
+  tab: string | undefined;
+}
+
+export function parseHomeOpened(body: unknown): HomeOpened {
+  const e = parse(homeOpenedSchema, body, 'That event could not be read.');
+  return { teamId: e.team_id, userId: e.event.user, tab: e.event.tab };
 }

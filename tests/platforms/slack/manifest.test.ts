@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ACTIONS, FORMS, MULTISOURCE_ACTIONS, MULTISOURCE_FORMS } from '../../../src/messages/actions.ts';
+import {
+  ACTIONS,
+  CCC_FORMS,
+  FORMS,
+  HOME_ACTIONS,
+  MULTISOURCE_ACTIONS,
+  MULTISOURCE_FORMS,
+  PLAN_ACTIONS,
+  PLAN_FORMS,
+  SELF_ASSESSMENT_ACTIONS,
+  SELF_ASSESSMENT_FORMS,
+} from '../../../src/messages/actions.ts';
 import {
   SLACK_ACTION_IDS,
   SLACK_BOT_EVENTS,
@@ -20,7 +31,7 @@ const ROOT = new URL('../../../', import.meta.url).pathname;
 
 const manifestSchema = z.object({
   features: z.object({
-    app_home: z.object({ messages_tab_enabled: z.boolean() }),
+    app_home: z.object({ messages_tab_enabled: z.boolean(), home_tab_enabled: z.boolean() }),
     bot_user: z.object({ display_name: z.string() }),
     slash_commands: z.array(z.object({ command: z.string(), url: z.string(), description: z.string(), should_escape: z.boolean() })).default([]),
   }),
@@ -67,8 +78,12 @@ describe('manifests/slack/manifest.yaml agrees with the code', () => {
     expect(new URL(manifest.settings.interactivity!.request_url).pathname).toBe(SLACK_EVENTS_PATH);
   });
 
-  it('subscribes to exactly the events the app handles (none yet)', () => {
+  it('subscribes to exactly the events the app handles, on /slack/events, with the Home tab on for app_home_opened', () => {
     expect(manifest.settings.event_subscriptions?.bot_events ?? []).toEqual([...SLACK_BOT_EVENTS]);
+    expect(SLACK_BOT_EVENTS).toContain('app_home_opened');
+    expect(new URL(manifest.settings.event_subscriptions!.request_url).pathname).toBe(SLACK_EVENTS_PATH);
+    // views.publish fails with not_enabled unless the manifest turns the Home tab on.
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 
   it('asks for exactly the bot scopes the code needs, and no user scopes', () => {
@@ -86,7 +101,23 @@ describe('manifests/slack/manifest.yaml agrees with the code', () => {
   });
 
   it('every button and form the core renders has a listener, and every listener a button or form', () => {
-    expect([...SLACK_ACTION_IDS].sort()).toEqual([...Object.values(ACTIONS), ...Object.values(MULTISOURCE_ACTIONS)].sort());
-    expect([...SLACK_VIEW_CALLBACK_IDS].sort()).toEqual([...Object.values(FORMS), ...Object.values(MULTISOURCE_FORMS)].sort());
+    expect([...SLACK_ACTION_IDS].sort()).toEqual(
+      [
+        ...Object.values(ACTIONS),
+        ...Object.values(MULTISOURCE_ACTIONS),
+        ...Object.values(SELF_ASSESSMENT_ACTIONS),
+        ...Object.values(PLAN_ACTIONS),
+        ...Object.values(HOME_ACTIONS),
+      ].sort(),
+    );
+    expect([...SLACK_VIEW_CALLBACK_IDS].sort()).toEqual(
+      [
+        ...Object.values(FORMS),
+        ...Object.values(MULTISOURCE_FORMS),
+        ...Object.values(SELF_ASSESSMENT_FORMS),
+        ...Object.values(PLAN_FORMS),
+        ...Object.values(CCC_FORMS),
+      ].sort(),
+    );
   });
 });

@@ -6,6 +6,7 @@ import { encodeResponseUrlNote, parseSlashCommand } from '../inbound.ts';
 import { type CommandListener, identify, type SlackDeps, tell } from '../listener-kit.ts';
 import { renderForm } from '../render/block-kit.ts';
 import { failureText } from '../replies.ts';
+import type { FeedbackSubcommand } from '../growth-kit.ts';
 import { multisourceSummaryReply } from './multisource-summary-command.ts';
 
 /** What the text after /feedback asks for. Mentions arrive as <@U123|name> because the command escapes them. */
@@ -43,11 +44,16 @@ export function readFeedbackCommand(text: string): FeedbackCommandIntent {
  * `/feedback`: no text opens the request modal; `help` explains; `@someone question` sends the request at once
  * when the question coach accepts it, and otherwise shows the coach's suggestion; `360 [@resident]` shows 360 results.
  */
-export function feedbackCommand(deps: SlackDeps): CommandListener {
+export function feedbackCommand(deps: SlackDeps, subcommands: Readonly<Record<string, FeedbackSubcommand>> = {}): CommandListener {
+  const runs = new Map(Object.entries(subcommands).map(([word, create]) => [word, create(deps)]));
   return async ({ ack, body, client, respond }) => {
     await ack();
     try {
       const command = parseSlashCommand(body);
+      // `/feedback self`, `plan`, `ccc`, `compare`: subcommands of other surfaces, registered in listeners/index.ts.
+      const [word = '', ...rest] = command.text.split(/\s+/);
+      const subcommand = runs.get(word.toLowerCase());
+      if (subcommand) return await subcommand({ command, args: rest.join(' ').trim(), client });
       const intent = readFeedbackCommand(command.text);
       if (intent.kind === 'help') return await tell(respond, feedbackHelpMessage(intent.hint), deps.log);
       const actor = await identify(deps, client, command.teamId, command.userId);

@@ -37,6 +37,7 @@ type InputBlockElement = SlackTypes.InputBlockElement;
 export const SLACK_LIMITS = {
   messageBlocks: 50,
   modalBlocks: 100,
+  homeBlocks: 100,
   sectionText: 3000,
   sectionFields: 10,
   sectionFieldText: 2000,
@@ -243,14 +244,24 @@ export function renderMessages(message: Message): SlackMessage[] {
  */
 export function renderMessage(message: Message): SlackMessage {
   messageSchema.parse(message);
-  const blocks = renderBlocks(message.blocks);
-  if (blocks.length <= SLACK_LIMITS.messageBlocks) return { text: fallbackText(message), blocks };
-  const kept = blocks.slice(0, SLACK_LIMITS.messageBlocks - 1);
+  return { text: fallbackText(message), blocks: fitBlocks(renderBlocks(message.blocks), SLACK_LIMITS.messageBlocks) };
+}
+
+/** Keeps at most `max` blocks; beyond that the tail is replaced by a note saying how much is not shown. */
+function fitBlocks(blocks: KnownBlock[], max: number): KnownBlock[] {
+  if (blocks.length <= max) return blocks;
+  const kept = blocks.slice(0, max - 1);
   const hidden = blocks.length - kept.length;
-  return {
-    text: fallbackText(message),
-    blocks: [...kept, { type: 'context', elements: [mrkdwn(`…_(Shortened to fit Slack: ${hidden} more blocks not shown.)_`)] }],
-  };
+  return [...kept, { type: 'context', elements: [mrkdwn(`…_(Shortened to fit Slack: ${hidden} more blocks not shown.)_`)] }];
+}
+
+/**
+ * A message as an App Home tab (views.publish). A Home holds 100 blocks, twice a message's, so a dashboard fits
+ * whole; beyond that the tail gives way to a note, as in renderMessage.
+ */
+export function renderHome(message: Message): SlackTypes.HomeView {
+  messageSchema.parse(message);
+  return { type: 'home', blocks: fitBlocks(renderBlocks(message.blocks), SLACK_LIMITS.homeBlocks) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
