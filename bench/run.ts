@@ -1,11 +1,21 @@
 /**
- * `npm run bench [-- --scale 0.1]`: imports a generated institution (programs, people, two academic years of
- * rotation assignments) into PGlite in memory and, when BENCH_DATABASE_URL or TEST_DATABASE_URL names a server,
- * into a fresh PostgreSQL database; then imports the same files again (nothing changes). Prints rows/s per step
- * and the PGlite/PostgreSQL ratio measured in this same run: the project compares against a baseline measured
- * alongside, never against absolute thresholds.
+ * `npm run bench [-- CASE…] [--scale 0.1] [--rate 100] [--seconds 10]`: the project's benchmarks. With no case
+ * named, every case runs, each in a fresh process (so one case's peak RSS never shows in another's figures).
+ *
+ * - `import`: imports a generated institution (programs, people, two academic years of rotation assignments) into
+ *   PGlite in memory and, when BENCH_DATABASE_URL or TEST_DATABASE_URL names a server, into a fresh PostgreSQL
+ *   database; then imports the same files again (nothing changes). Prints rows/s per step and the
+ *   PGlite/PostgreSQL ratio measured in this same run. `--scale` sizes the institution.
+ * - `ack`: ack latency of `/feedback`, a button click and a modal submission through the real HTTP receiver, ours
+ *   against a bare Bolt app in the same run, and the bot process's peak RSS (see ack-latency.ts). `--rate`
+ *   requests/s for `--seconds` per kind and app.
+ *
+ * The project compares against a baseline measured alongside, never against absolute thresholds alone.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { type Database, databaseFromPostgresUrl, openDatabase } from '../src/db/client.ts';
@@ -21,6 +31,12 @@ type Step = 'programs' | 'people' | 'schedule';
 const STEPS: readonly Step[] = ['programs', 'people', 'schedule'];
 const PASSES: readonly Pass[] = ['import', 're-import'];
 
+/** The import case's PostgreSQL server, when there is one. */
+const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
+
+const CASES = ['import', 'ack'] as const;
+type Case = (typeof CASES)[number];
+
 /** Thrown after an importer refused its file and the problems were printed. */
 class StopBench extends Error {}
 
@@ -32,127 +48,176 @@ interface Timing {
   seconds: number;
 }
 
-const rssAtStart = process.resourceUsage().maxRSS;
-const { values: args } = parseArgs({ options: { scale: { type: 'string', default: '1' } } });
-const scale = Number(args.scale);
-if (!(scale > 0)) {
-  console.error(`--scale must be a positive number, got "${args.scale}"`);
+const { values: args, positionals } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+  },
+  allowPositionals: true,
+});
+const scale = positiveNumber('scale', args.scale);
+const ackRate = positiveNumber('rate', args.rate);
+const ackSeconds = positiveNumber('seconds', args.seconds);
+const unknownCases = positionals.filter((name) => !(CASES as readonly string[]).includes(name));
+if (unknownCases.length > 0) {
+  console.error(`unknown bench case(s): ${unknownCases.join(', ')}; the cases are: ${CASES.join(', ')}`);
   process.exit(2);
 }
+const cases = positionals.length > 0 ? [...new Set(positionals as Case[])] : [...CASES];
 
-const generatedAt = performance.now();
-const files = generateInstitution(scaled(scale));
-const generateSeconds = (performance.now() - generatedAt) / 1000;
-const { size, rows } = files;
-console.log(
-  `institution (scale ${scale}): ${size.programs} programs, ${size.residents} residents, ${size.faculty} faculty, ` +
-    `${size.academicYears} academic years × ${size.blocksPerYear} blocks from ${size.firstAcademicYear}-07-01`,
-);
-console.log(
-  `files: programs.yaml ${rows.programs} programs, people.csv ${rows.people} rows, schedule.csv ${rows.schedule} rows ` +
-    `(${kib(files.programsYaml.length + files.peopleCsv.length + files.scheduleCsv.length)} KiB, generated in ${generateSeconds.toFixed(2)} s)`,
-);
-
-const peakRss: [string, number][] = [
-  ['at start', rssAtStart],
-  ['after generating the files', process.resourceUsage().maxRSS],
-];
-
-const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
-const engines: Engine[] = serverUrl ? ['pglite', 'postgres'] : ['pglite'];
-if (!serverUrl) {
-  console.log('postgres: SKIPPED: neither BENCH_DATABASE_URL nor TEST_DATABASE_URL is set, so there is no server to measure;');
-  console.log('          no PGlite/PostgreSQL ratio this run (set e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
+if (cases.length === 1) {
+  const only = cases[0]!;
+  if (only === 'import') await runImportBench();
+  else {
+    // Loaded only for this case, so the import case's start-up RSS stays what it was (no Bolt, no fake Slack).
+    const { runAckLatencyBench } = await import('./ack-latency.ts');
+    if (!(await runAckLatencyBench({ rate: ackRate, seconds: ackSeconds }))) process.exitCode = 1;
+  }
+} else {
+  // One process per case: maxRSS never decreases, so a case run after another would report the other's peak.
+  const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+  const self = fileURLToPath(import.meta.url);
+  const flags = ['--scale', args.scale, '--rate', args.rate, '--seconds', args.seconds];
+  const failed: string[] = [];
+  for (const [i, name] of cases.entries()) {
+    if (i > 0) console.log('');
+    console.log(`== bench ${name} ==`);
+    const child = spawn(process.execPath, [runTs, self, name, ...flags], { stdio: 'inherit' });
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (code !== 0) failed.push(`${name} (${signal ?? `exit ${code}`})`);
+  }
+  if (failed.length > 0) {
+    console.error(`\nbench cases that failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
-const timings: Timing[] = [];
-const firstSummaries = new Map<Engine, ImportSummary[]>();
-let failed = false;
+function positiveNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) {
+    console.error(`--${name} must be a positive number, got "${text}"`);
+    process.exit(2);
+  }
+  return value;
+}
 
-for (const engine of engines) {
-  const opened = await openEngine(engine);
-  try {
-    const migratedAt = performance.now();
-    await opened.database.migrate();
-    console.log(`${engine}: fresh database ${opened.label}, migrated in ${((performance.now() - migratedAt) / 1000).toFixed(2)} s`);
-    for (const pass of PASSES) {
-      const summaries: ImportSummary[] = [];
-      for (const step of STEPS) {
-        const started = performance.now();
-        const result = await runStep(opened.database, step, files);
-        const seconds = (performance.now() - started) / 1000;
-        if (!result.ok) {
-          console.error(`${engine} ${pass} ${step}: refused with ${result.problems.length} problem(s):`);
-          for (const problem of result.problems.slice(0, 20)) console.error(`  ${formatProblem(problem)}`);
-          if (result.problems.length > 20) console.error(`  … and ${result.problems.length - 20} more`);
-          process.exitCode = 1;
-          throw new StopBench();
+async function runImportBench(): Promise<void> {
+  const rssAtStart = process.resourceUsage().maxRSS;
+
+  const generatedAt = performance.now();
+  const files = generateInstitution(scaled(scale));
+  const generateSeconds = (performance.now() - generatedAt) / 1000;
+  const { size, rows } = files;
+  console.log(
+    `institution (scale ${scale}): ${size.programs} programs, ${size.residents} residents, ${size.faculty} faculty, ` +
+      `${size.academicYears} academic years × ${size.blocksPerYear} blocks from ${size.firstAcademicYear}-07-01`,
+  );
+  console.log(
+    `files: programs.yaml ${rows.programs} programs, people.csv ${rows.people} rows, schedule.csv ${rows.schedule} rows ` +
+      `(${kib(files.programsYaml.length + files.peopleCsv.length + files.scheduleCsv.length)} KiB, generated in ${generateSeconds.toFixed(2)} s)`,
+  );
+
+  const peakRss: [string, number][] = [
+    ['at start', rssAtStart],
+    ['after generating the files', process.resourceUsage().maxRSS],
+  ];
+
+  const engines: Engine[] = serverUrl ? ['pglite', 'postgres'] : ['pglite'];
+  if (!serverUrl) {
+    console.log('postgres: SKIPPED: neither BENCH_DATABASE_URL nor TEST_DATABASE_URL is set, so there is no server to measure;');
+    console.log('          no PGlite/PostgreSQL ratio this run (set e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
+  }
+
+  const timings: Timing[] = [];
+  const firstSummaries = new Map<Engine, ImportSummary[]>();
+  let failed = false;
+
+  for (const engine of engines) {
+    const opened = await openEngine(engine);
+    try {
+      const migratedAt = performance.now();
+      await opened.database.migrate();
+      console.log(`${engine}: fresh database ${opened.label}, migrated in ${((performance.now() - migratedAt) / 1000).toFixed(2)} s`);
+      for (const pass of PASSES) {
+        const summaries: ImportSummary[] = [];
+        for (const step of STEPS) {
+          const started = performance.now();
+          const result = await runStep(opened.database, step, files);
+          const seconds = (performance.now() - started) / 1000;
+          if (!result.ok) {
+            console.error(`${engine} ${pass} ${step}: refused with ${result.problems.length} problem(s):`);
+            for (const problem of result.problems.slice(0, 20)) console.error(`  ${formatProblem(problem)}`);
+            if (result.problems.length > 20) console.error(`  … and ${result.problems.length - 20} more`);
+            process.exitCode = 1;
+            throw new StopBench();
+          }
+          timings.push({ engine, pass, step, rows: rowsOf(step, files), seconds });
+          summaries.push(result.summary);
         }
-        timings.push({ engine, pass, step, rows: rowsOf(step, files), seconds });
-        summaries.push(result.summary);
-      }
-      const passTimings = timings.filter((t) => t.engine === engine && t.pass === pass);
-      timings.push({
-        engine,
-        pass,
-        step: 'total',
-        rows: passTimings.reduce((sum, t) => sum + t.rows, 0),
-        seconds: passTimings.reduce((sum, t) => sum + t.seconds, 0),
-      });
-      if (pass === 'import') {
-        firstSummaries.set(engine, summaries);
-        console.log(`${engine}: imported ${compact(summaries)}`);
-      } else {
-        const changes = changesIn(summaries);
-        if (changes.length > 0) {
-          console.error(`${engine}: the re-import of the same files changed rows: ${changes.join('; ')}`);
-          failed = true;
+        const passTimings = timings.filter((t) => t.engine === engine && t.pass === pass);
+        timings.push({
+          engine,
+          pass,
+          step: 'total',
+          rows: passTimings.reduce((sum, t) => sum + t.rows, 0),
+          seconds: passTimings.reduce((sum, t) => sum + t.seconds, 0),
+        });
+        if (pass === 'import') {
+          firstSummaries.set(engine, summaries);
+          console.log(`${engine}: imported ${compact(summaries)}`);
+        } else {
+          const changes = changesIn(summaries);
+          if (changes.length > 0) {
+            console.error(`${engine}: the re-import of the same files changed rows: ${changes.join('; ')}`);
+            failed = true;
+          }
         }
       }
+    } catch (error) {
+      if (!(error instanceof StopBench)) throw error;
+      await opened.close();
+      process.exit(1);
     }
-  } catch (error) {
-    if (!(error instanceof StopBench)) throw error;
     await opened.close();
-    process.exit(1);
+    peakRss.push([`after ${engine}`, process.resourceUsage().maxRSS]);
   }
-  await opened.close();
-  peakRss.push([`after ${engine}`, process.resourceUsage().maxRSS]);
-}
 
-if (engines.length === 2 && JSON.stringify(firstSummaries.get('pglite')) !== JSON.stringify(firstSummaries.get('postgres'))) {
-  console.error('the two engines reported different import counts:');
-  console.error(`  pglite:   ${compact(firstSummaries.get('pglite') ?? [])}`);
-  console.error(`  postgres: ${compact(firstSummaries.get('postgres') ?? [])}`);
-  failed = true;
-}
+  if (engines.length === 2 && JSON.stringify(firstSummaries.get('pglite')) !== JSON.stringify(firstSummaries.get('postgres'))) {
+    console.error('the two engines reported different import counts:');
+    console.error(`  pglite:   ${compact(firstSummaries.get('pglite') ?? [])}`);
+    console.error(`  postgres: ${compact(firstSummaries.get('postgres') ?? [])}`);
+    failed = true;
+  }
 
-console.log('');
-printTable(
-  ['engine', 'pass', 'step', 'rows', 'seconds', 'rows/s'],
-  timings.map((t) => [t.engine, t.pass, t.step, String(t.rows), t.seconds.toFixed(2), rate(t)]),
-  [false, false, false, true, true, true],
-);
-
-if (engines.length === 2) {
   console.log('');
-  console.log('PGlite/PostgreSQL, rows/s ratio measured in this run (baseline: PostgreSQL, same files, same process):');
-  const rowsOut: string[][] = [];
-  for (const pass of PASSES) {
-    for (const step of [...STEPS, 'total'] as const) {
-      const lite = timings.find((t) => t.engine === 'pglite' && t.pass === pass && t.step === step)!;
-      const pg = timings.find((t) => t.engine === 'postgres' && t.pass === pass && t.step === step)!;
-      rowsOut.push([pass, step, rate(lite), rate(pg), (pg.seconds / lite.seconds).toFixed(2)]);
-    }
-  }
-  printTable(['pass', 'step', 'pglite rows/s', 'postgres rows/s', 'pglite/postgres'], rowsOut, [false, false, true, true, true]);
-}
+  printTable(
+    ['engine', 'pass', 'step', 'rows', 'seconds', 'rows/s'],
+    timings.map((t) => [t.engine, t.pass, t.step, String(t.rows), t.seconds.toFixed(2), rate(t)]),
+    [false, false, false, true, true, true],
+  );
 
-console.log('');
-console.log(
-  `peak RSS of this process (maxRSS, never decreases): ${peakRss.map(([when, kb]) => `${(kb / 1024).toFixed(0)} MiB ${when}`).join(', ')}`,
-);
-console.log('  PGlite runs in-process (its WebAssembly heap counts here); the PostgreSQL server’s own memory does not.');
-if (failed) process.exitCode = 1;
+  if (engines.length === 2) {
+    console.log('');
+    console.log('PGlite/PostgreSQL, rows/s ratio measured in this run (baseline: PostgreSQL, same files, same process):');
+    const rowsOut: string[][] = [];
+    for (const pass of PASSES) {
+      for (const step of [...STEPS, 'total'] as const) {
+        const lite = timings.find((t) => t.engine === 'pglite' && t.pass === pass && t.step === step)!;
+        const pg = timings.find((t) => t.engine === 'postgres' && t.pass === pass && t.step === step)!;
+        rowsOut.push([pass, step, rate(lite), rate(pg), (pg.seconds / lite.seconds).toFixed(2)]);
+      }
+    }
+    printTable(['pass', 'step', 'pglite rows/s', 'postgres rows/s', 'pglite/postgres'], rowsOut, [false, false, true, true, true]);
+  }
+
+  console.log('');
+  console.log(
+    `peak RSS of this process (maxRSS, never decreases): ${peakRss.map(([when, kb]) => `${(kb / 1024).toFixed(0)} MiB ${when}`).join(', ')}`,
+  );
+  console.log('  PGlite runs in-process (its WebAssembly heap counts here); the PostgreSQL server’s own memory does not.');
+  if (failed) process.exitCode = 1;
+}
 
 // ————————————————————————————————————————————————————————————————————————————————————————————————
 
