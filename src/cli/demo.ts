@@ -9,6 +9,7 @@ import { importRotationMap } from '../core/rotations/import-rotation-map.ts';
 import { importRotationSchedule } from '../core/rotations/import-rotation-schedule.ts';
 import { type Db, openDatabase } from '../db/client.ts';
 import { runDemoFeedbackLoop } from './demo-feedback-loop.ts';
+import { runDemoMultisource } from './demo-multisource.ts';
 import {
   assignmentSupervisors,
   people,
@@ -55,6 +56,7 @@ export async function runDemo({ out }: { out: (line: string) => void }): Promise
     }
     await describeDemoProgram(db, out);
     await runDemoFeedbackLoop(db, out);
+    await runDemoMultisource(db, out);
     return 0;
   } finally {
     await database.close();
