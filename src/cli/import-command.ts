@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { importCccRatings } from '../core/ccc-ratings/import-ccc-ratings.ts';
 import { importMilestoneSet } from '../core/milestone-sets/import-milestone-set.ts';
 import { importMultisourceInstrument } from '../core/multisource/import-multisource-instrument.ts';
 import { importPeople } from '../core/people/import-people.ts';
@@ -10,7 +11,7 @@ import { importRotationSchedule } from '../core/rotations/import-rotation-schedu
 import type { Db } from '../db/client.ts';
 
 /** What `stepping-stones import` accepts. */
-export const IMPORT_KINDS = ['programs', 'milestones', 'people', 'rotations', 'multisource'] as const;
+export const IMPORT_KINDS = ['programs', 'milestones', 'people', 'rotations', 'multisource', 'ccc-ratings'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 type Importer = (input: { db: Db; text: string; file: string; dryRun: boolean }) => Promise<ImportResult>;
@@ -32,6 +33,9 @@ function importerFor(kind: ImportKind, path: string): Importer | string {
     case 'multisource':
       // A program's own 360 instrument, in the shipped default's format with `program:` at the top.
       return structured ? importMultisourceInstrument : 'a 360 instrument is imported from a YAML or JSON file';
+    case 'ccc-ratings':
+      // The committee's semiannual ratings, as exported from its spreadsheet.
+      return extension === '.csv' ? importCccRatings : 'CCC ratings are imported from a CSV file';
   }
 }
 

@@ -2,10 +2,11 @@ import { systemClock } from '../core/ports.ts';
 import { promptAfterRotations } from '../core/rotation-evaluations/prompt-after-rotations.ts';
 import type { Db } from '../db/client.ts';
 import { parseCalendarDate } from '../core/imports/csv.ts';
+import { runGoalNudgesJob, runSelfAssessmentJob } from './growth-jobs.ts';
 import { runMultisourceJob } from './multisource-job.ts';
 
 /** Jobs that can be run by hand; the scheduler runs the same functions on its ticks. */
-export const JOB_NAMES = ['rotation-prompts', 'multisource'] as const;
+export const JOB_NAMES = ['rotation-prompts', 'multisource', 'self-assessment', 'goal-nudges'] as const;
 
 /** `stepping-stones jobs run NAME --date YYYY-MM-DD`; returns the exit code. */
 export async function runJob(input: {
@@ -26,6 +27,8 @@ export async function runJob(input: {
   if (input.name === 'multisource') {
     return runMultisourceJob({ ...input, rotation: input.rotation, period: input.period, program: input.program });
   }
+  if (input.name === 'self-assessment') return runSelfAssessmentJob({ ...input, period: input.period, program: input.program });
+  if (input.name === 'goal-nudges') return runGoalNudgesJob({ ...input, date: input.date, program: input.program });
   const date = input.date === undefined ? new Date().toISOString().slice(0, 10) : parseCalendarDate(input.date);
   if (!date) {
     input.err(`--date must be a date like 2026-10-31, got "${input.date}".`);

@@ -10,12 +10,16 @@ const USAGE = `Usage: stepping-stones <command>
 
   start                              run the bot (needs Slack credentials; see README)
   migrate                            apply database migrations and exit
-  import programs|milestones|people|rotations|multisource FILE [--dry-run]
+  import programs|milestones|people|rotations|multisource|ccc-ratings FILE [--dry-run]
                                      load a file; --dry-run shows what would change
   jobs run rotation-prompts [--date YYYY-MM-DD]
                                      prompt faculty about rotations that ended that day
   jobs run multisource --rotation CODE [--date YYYY-MM-DD] | --period CODE [--program SLUG]
                                      open a 360 round: one DM per rater per resident
+  jobs run self-assessment --period CODE [--program SLUG]
+                                     open the self-assessment window and ask for plan refreshes
+  jobs run goal-nudges [--date YYYY-MM-DD] [--program SLUG]
+                                     ask residents how their goals due that day went
   demo                               load a demo program into an in-memory database and show it
   help                               this text`;
 
