@@ -135,6 +135,13 @@ describe('stepping-stones CLI', () => {
     expect(result.stdout).toContain('PGY-1 residents (4)');
     expect(result.stdout).toContain('Faculty (8)');
     expect(result.stdout).toContain('72 rotation assignments');
+    // The 360 part: a resident's own view, hidden after July and shown per group in December, with no rater named.
+    const residentViews = result.stdout.slice(result.stdout.indexOf('Ana Ruiz types /feedback 360'), result.stdout.indexOf('The CCC chair’s view'));
+    expect(residentViews).toContain('Nurses — not enough responses yet');
+    expect(residentViews).toMatch(/Nurses — \d+ responses/);
+    for (const rater of ['Rosa', 'Delgado', 'Tom', 'Becker', 'Uma', 'Iyer', 'Nadia', 'Karim', 'Leo', 'Marsh', 'Ivy', 'Tran']) {
+      expect(residentViews).not.toMatch(new RegExp(`\\b${rater}\\b`));
+    }
   }, 120_000);
 
   it('start with Slack credentials serves /healthz and stops cleanly on SIGTERM', async () => {
