@@ -5,6 +5,7 @@ import { MILESTONE_LEVELS, milestoneSetSchema } from '../../domain/milestone-set
 import { applyImport } from '../imports/apply.ts';
 import { type ImportResult, tally } from '../imports/problems.ts';
 import { parseStructuredFile } from '../imports/structured.ts';
+import { forgetMilestoneSets } from '../programs/program-context.ts';
 
 /**
  * Loads a milestone set (ours, or a program's official text in the same format), keyed by (code, version).
@@ -16,7 +17,7 @@ export async function importMilestoneSet(input: { db: Db; text: string; file: st
   if (!parsed.ok) return parsed;
   const set = parsed.data;
 
-  return applyImport(input.db, { dryRun: input.dryRun, kind: 'milestones', file: input.file }, async (tx, summary) => {
+  const result = await applyImport(input.db, { dryRun: input.dryRun, kind: 'milestones', file: input.file }, async (tx, summary) => {
     const [stored] = await tx
       .select()
       .from(milestoneSets)
@@ -104,4 +105,7 @@ export async function importMilestoneSet(input: { db: Db; text: string; file: st
       }
     }
   });
+  // After the commit, so a form opened meanwhile cannot put the old text back in the cache.
+  if (!input.dryRun) forgetMilestoneSets(input.db);
+  return result;
 }

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { chatIdentities, people, programMemberships } from '../../db/schema/index.ts';
 
@@ -10,14 +10,30 @@ export interface Actor {
   memberships: { programId: string; role: string; pgy: number | null }[];
 }
 
-async function actorOf(db: Db, personId: string): Promise<Actor | null> {
-  const [person] = await db.select().from(people).where(eq(people.id, personId));
-  if (!person) return null;
-  const memberships = await db
-    .select({ programId: programMemberships.programId, role: programMemberships.role, pgy: programMemberships.pgy })
-    .from(programMemberships)
-    .where(eq(programMemberships.personId, personId));
-  return { personId: person.id, name: person.name, email: person.email, memberships };
+// One query: every click and command starts here, so the person and their roles come back together.
+async function actorWhere(db: Db, condition: SQL | undefined, viaIdentity: boolean): Promise<Actor | null> {
+  const base = db
+    .select({
+      personId: people.id,
+      name: people.name,
+      email: people.email,
+      programId: programMemberships.programId,
+      role: programMemberships.role,
+      pgy: programMemberships.pgy,
+    })
+    .from(people);
+  const joined = viaIdentity ? base.innerJoin(chatIdentities, eq(chatIdentities.personId, people.id)) : base;
+  const rows = await joined.leftJoin(programMemberships, eq(programMemberships.personId, people.id)).where(condition);
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    personId: first.personId,
+    name: first.name,
+    email: first.email,
+    memberships: rows
+      .filter((r) => r.programId !== null && r.role !== null)
+      .map((r) => ({ programId: r.programId!, role: r.role!, pgy: r.pgy })),
+  };
 }
 
 /**
@@ -32,17 +48,16 @@ export async function identifyChatUser(input: {
   lookupEmail?: () => Promise<string | undefined>;
 }): Promise<Actor | null> {
   const { db } = input;
-  const [linked] = await db
-    .select({ personId: chatIdentities.personId })
-    .from(chatIdentities)
-    .where(
-      and(
-        eq(chatIdentities.platform, input.platform),
-        eq(chatIdentities.workspaceId, input.workspaceId),
-        eq(chatIdentities.userId, input.userId),
-      ),
-    );
-  if (linked) return actorOf(db, linked.personId);
+  const linked = await actorWhere(
+    db,
+    and(
+      eq(chatIdentities.platform, input.platform),
+      eq(chatIdentities.workspaceId, input.workspaceId),
+      eq(chatIdentities.userId, input.userId),
+    ),
+    true,
+  );
+  if (linked) return linked;
   const email = (await input.lookupEmail?.())?.trim().toLowerCase();
   if (!email) return null;
   const matches = await db.select({ id: people.id }).from(people).where(eq(people.email, email));
@@ -58,7 +73,7 @@ export async function identifyChatUser(input: {
       confirmedAt: new Date(),
     })
     .onConflictDoNothing();
-  return actorOf(db, matches[0]!.id);
+  return actorWhere(db, eq(people.id, matches[0]!.id), false);
 }
 
 /** The chat user id of a person on a platform, for mentions and DMs; null when they have never been linked. */

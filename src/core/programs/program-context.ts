@@ -54,13 +54,41 @@ export async function hasRoleIn(db: DbOrTx, personId: string, programId: string,
   return rows.some((r) => roles.includes(r.role));
 }
 
+// Milestone sets change only when a program imports a new one, yet every form that shows levels needs the whole
+// set with its descriptors (three queries, ~100 rows). They are kept per database for a few minutes; an import in
+// this process forgets them at once, one in another process (the CLI) is seen within the TTL.
+const MILESTONE_SET_TTL_MS = 5 * 60_000;
+const milestoneSetCache = new WeakMap<object, Map<string, { loadedAt: number; views: Promise<SubcompetencyView[]> }>>();
+
+/** Drops cached milestone sets of a database (after an import changed them). */
+export function forgetMilestoneSets(db: DbOrTx): void {
+  milestoneSetCache.delete(db);
+}
+
 /** The program's milestone set, in order, with descriptors; empty when the program names no loaded set. */
 export async function subcompetenciesOf(db: DbOrTx, program: ProgramRow, onlyIds?: string[]): Promise<SubcompetencyView[]> {
   if (!program.milestoneSetCode || !program.milestoneSetVersion) return [];
+  const key = `${program.milestoneSetCode} ${program.milestoneSetVersion}`;
+  let cache = milestoneSetCache.get(db);
+  if (!cache) milestoneSetCache.set(db, (cache = new Map()));
+  let entry = cache.get(key);
+  if (!entry || Date.now() - entry.loadedAt > MILESTONE_SET_TTL_MS) {
+    entry = { loadedAt: Date.now(), views: loadMilestoneSet(db, program.milestoneSetCode, program.milestoneSetVersion) };
+    cache.set(key, entry);
+    // A failed load must not be remembered.
+    entry.views.catch(() => cache.delete(key));
+  }
+  const views = await entry.views;
+  if (!onlyIds) return views;
+  const wanted = new Set(onlyIds);
+  return views.filter((view) => wanted.has(view.id));
+}
+
+async function loadMilestoneSet(db: DbOrTx, code: string, version: string): Promise<SubcompetencyView[]> {
   const [set] = await db
     .select({ id: milestoneSets.id })
     .from(milestoneSets)
-    .where(and(eq(milestoneSets.code, program.milestoneSetCode), eq(milestoneSets.version, program.milestoneSetVersion)));
+    .where(and(eq(milestoneSets.code, code), eq(milestoneSets.version, version)));
   if (!set) return [];
   const rows = await db
     .select({
@@ -72,11 +100,7 @@ export async function subcompetenciesOf(db: DbOrTx, program: ProgramRow, onlyIds
     })
     .from(subcompetencies)
     .innerJoin(competencies, eq(competencies.id, subcompetencies.competencyId))
-    .where(
-      onlyIds
-        ? and(eq(subcompetencies.milestoneSetId, set.id), inArray(subcompetencies.id, onlyIds.length ? onlyIds : ['00000000-0000-0000-0000-000000000000']))
-        : eq(subcompetencies.milestoneSetId, set.id),
-    )
+    .where(eq(subcompetencies.milestoneSetId, set.id))
     .orderBy(asc(competencies.position), asc(subcompetencies.position));
   const descriptors = rows.length
     ? await db
