@@ -69,8 +69,8 @@ export function forgetMilestoneSets(db: DbOrTx): void {
 export async function subcompetenciesOf(db: DbOrTx, program: ProgramRow, onlyIds?: string[]): Promise<SubcompetencyView[]> {
   if (!program.milestoneSetCode || !program.milestoneSetVersion) return [];
   const key = `${program.milestoneSetCode} ${program.milestoneSetVersion}`;
-  let cache = milestoneSetCache.get(db);
-  if (!cache) milestoneSetCache.set(db, (cache = new Map()));
+  const cache = milestoneSetCache.get(db) ?? new Map();
+  milestoneSetCache.set(db, cache);
   let entry = cache.get(key);
   if (!entry || Date.now() - entry.loadedAt > MILESTONE_SET_TTL_MS) {
     entry = { loadedAt: Date.now(), views: loadMilestoneSet(db, program.milestoneSetCode, program.milestoneSetVersion) };
