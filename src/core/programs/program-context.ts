@@ -69,7 +69,7 @@ export function forgetMilestoneSets(db: DbOrTx): void {
 export async function subcompetenciesOf(db: DbOrTx, program: ProgramRow, onlyIds?: string[]): Promise<SubcompetencyView[]> {
   if (!program.milestoneSetCode || !program.milestoneSetVersion) return [];
   const key = `${program.milestoneSetCode} ${program.milestoneSetVersion}`;
-  const cache = milestoneSetCache.get(db) ?? new Map();
+  const cache = milestoneSetCache.get(db) ?? new Map<string, { loadedAt: number; views: Promise<SubcompetencyView[]> }>();
   milestoneSetCache.set(db, cache);
   let entry = cache.get(key);
   if (!entry || Date.now() - entry.loadedAt > MILESTONE_SET_TTL_MS) {
