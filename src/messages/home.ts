@@ -126,7 +126,13 @@ function residentBlocks(r: NonNullable<HomeView['resident']>): Block[] {
     ...section('Your learning plan', r.plan),
   ];
   if (r.comparison) {
-    blocks.push(divider(), ...r.comparison.blocks);
+    // The plan is right above, so the comparison's "View my plan" would only post a copy of it as a DM.
+    const comparison = r.comparison.blocks.flatMap((block): Block[] => {
+      if (block.type !== 'actions') return [block];
+      const buttons = block.buttons.filter((b) => b.actionId !== PLAN_ACTIONS.view);
+      return buttons.length ? [{ ...block, buttons }] : [];
+    });
+    blocks.push(divider(), ...comparison);
   } else if (sa) {
     blocks.push(
       divider(),

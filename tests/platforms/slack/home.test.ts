@@ -96,8 +96,9 @@ describeOnEachEngine('Slack App Home', (ctx) => {
     expect(grid.slice(0, 4)).toEqual(['ICS2', 'PC3', 'MK1', 'PROF1']);
     const actionIds = buttonsOf(home.blocks).map((b) => b.action_id.replace(/~\d+$/, ''));
     expect(actionIds).toEqual(expect.arrayContaining([HOME_ACTIONS.askForFeedback, PLAN_ACTIONS.addGoal, PLAN_ACTIONS.done, PLAN_ACTIONS.editGoal, PLAN_ACTIONS.drop, SELF_ASSESSMENT_ACTIONS.goalsFromGaps]));
-    // Submitted: nothing to start or continue.
+    // Submitted: nothing to start or continue. The plan is on the Home, so no button posts a copy of it.
     expect(actionIds).not.toContain(SELF_ASSESSMENT_ACTIONS.start);
+    expect(actionIds).not.toContain(PLAN_ACTIONS.view);
     // Nothing of anyone else's evaluation data: no 360 rater appears on a resident's Home.
     for (const rater of ['Rosa Delgado', 'Tom Becker', 'Uma Iyer', 'Nadia Karim', 'Leo Marsh', 'Ivy Tran']) expect(text).not.toContain(rater);
   });
