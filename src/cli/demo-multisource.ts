@@ -7,6 +7,7 @@ import type { Clock } from '../core/ports.ts';
 import type { Db } from '../db/client.ts';
 import { multisourceRequests, people, programMemberships, programs, rotationAssignments, rotations } from '../db/schema/index.ts';
 import { NOT_OBSERVED } from '../domain/rating.ts';
+import { levelRowLine } from '../messages/level-dots.ts';
 import { toPlainText } from '../messages/markdown.ts';
 import type { Message } from '../messages/model.ts';
 
@@ -44,6 +45,9 @@ export function messageAsPlainText(message: Message, indent = '    '): string[] 
         lines.push('');
         break;
       case 'level_grid':
+        if (block.title) lines.push(block.title);
+        lines.push(...block.rows.map((row) => `  ${`${row.code} ${row.name}`.slice(0, 44).padEnd(44)} ${levelRowLine(block, row)}`));
+        break;
       case 'chart':
       case 'actions':
         break;

@@ -9,6 +9,7 @@ import { importRotationMap } from '../core/rotations/import-rotation-map.ts';
 import { importRotationSchedule } from '../core/rotations/import-rotation-schedule.ts';
 import { type Db, openDatabase } from '../db/client.ts';
 import { runDemoFeedbackLoop } from './demo-feedback-loop.ts';
+import { runDemoGrowth } from './demo-growth.ts';
 import { runDemoMultisource } from './demo-multisource.ts';
 import {
   assignmentSupervisors,
@@ -57,6 +58,7 @@ export async function runDemo({ out }: { out: (line: string) => void }): Promise
     await describeDemoProgram(db, out);
     await runDemoFeedbackLoop(db, out);
     await runDemoMultisource(db, out);
+    await runDemoGrowth(db, out);
     return 0;
   } finally {
     await database.close();
