@@ -1,8 +1,7 @@
-import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { milestoneSets, programs, subcompetencies } from '../../db/schema/index.ts';
 import { multisourceInstrumentFileSchema } from '../../domain/multisource-instrument.ts';
 import { applyImport } from '../imports/apply.ts';
+import { programMilestones } from '../imports/program-milestones.ts';
 import type { ImportProblem, ImportResult } from '../imports/problems.ts';
 import { parseStructuredFile } from '../imports/structured.ts';
 import { storeInstrument } from './instruments.ts';
@@ -27,27 +26,14 @@ export async function importMultisourceInstrument(input: { db: Db; text: string;
     at([], 'program', 'must name the program (its slug) whose instrument this is; the shipped default is loaded at start-up');
     return { ok: false, problems };
   }
-  const [program] = await db.select().from(programs).where(eq(programs.slug, data.program));
-  if (!program) {
-    at(['program'], 'program', `"${data.program}" is not a known program; import programs first`);
+  const resolved = await programMilestones(db, data.program);
+  if (!resolved.ok) {
+    at(['program'], 'program', resolved.problem);
     return { ok: false, problems };
   }
-  if (!program.milestoneSetCode || !program.milestoneSetVersion) {
-    at(['program'], 'program', `${data.program} has no milestone set; name one in the programs file first`);
-    return { ok: false, problems };
-  }
-  const [set] = await db
-    .select()
-    .from(milestoneSets)
-    .where(and(eq(milestoneSets.code, program.milestoneSetCode), eq(milestoneSets.version, program.milestoneSetVersion)));
-  if (!set) {
-    at(['program'], 'program', `the milestone set ${program.milestoneSetCode} ${program.milestoneSetVersion} is not loaded; import it first`);
-    return { ok: false, problems };
-  }
+  const { program, set } = resolved.found;
   // Items must name subcompetencies the program's CCC actually rates, or their averages could never be placed.
-  const known = new Set(
-    (await db.select({ code: subcompetencies.code }).from(subcompetencies).where(eq(subcompetencies.milestoneSetId, set.id))).map((s) => s.code),
-  );
+  const known = resolved.found.subcompetencyIds;
   data.instruments.forEach((instrument, i) => {
     instrument.items.forEach((item, j) => {
       if (!known.has(item.subcompetency)) {

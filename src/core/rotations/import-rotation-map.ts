@@ -1,17 +1,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
-import {
-  milestoneSets,
-  people,
-  programMemberships,
-  programs,
-  rotationRaters,
-  rotationSubcompetencies,
-  rotations,
-  subcompetencies,
-} from '../../db/schema/index.ts';
+import { people, programMemberships, rotationRaters, rotationSubcompetencies, rotations } from '../../db/schema/index.ts';
 import { applyImport } from '../imports/apply.ts';
+import { programMilestones } from '../imports/program-milestones.ts';
 import { type ImportProblem, type ImportResult, tally } from '../imports/problems.ts';
 import { parseStructuredFile } from '../imports/structured.ts';
 
@@ -46,26 +38,13 @@ export async function importRotationMap(input: { db: Db; text: string; file: str
     problems.push({ file, ...(line ? { line } : {}), field, message });
   };
 
-  const [program] = await db.select().from(programs).where(eq(programs.slug, data.program));
-  if (!program) {
-    at(['program'], 'program', `"${data.program}" is not a known program; import programs first`);
+  const resolved = await programMilestones(db, data.program);
+  if (!resolved.ok) {
+    at(['program'], 'program', resolved.problem);
     return { ok: false, problems };
   }
-  if (!program.milestoneSetCode || !program.milestoneSetVersion) {
-    at(['program'], 'program', `${data.program} has no milestone set; name one (milestone_set: "IM 2.0") in the programs file`);
-    return { ok: false, problems };
-  }
-  const [set] = await db
-    .select()
-    .from(milestoneSets)
-    .where(and(eq(milestoneSets.code, program.milestoneSetCode), eq(milestoneSets.version, program.milestoneSetVersion)));
-  if (!set) {
-    at(['program'], 'program', `the milestone set ${program.milestoneSetCode} ${program.milestoneSetVersion} is not loaded; import it first`);
-    return { ok: false, problems };
-  }
-  const subByCode = new Map(
-    (await db.select().from(subcompetencies).where(eq(subcompetencies.milestoneSetId, set.id))).map((s) => [s.code, s.id]),
-  );
+  const { program, set } = resolved.found;
+  const subByCode = resolved.found.subcompetencyIds;
   const raterEmails = [...new Set(data.rotations.flatMap((r) => r.raters))];
   const raterByEmail = new Map<string, string>();
   if (raterEmails.length) {
