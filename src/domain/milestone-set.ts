@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { expected, plainText } from './file-schema-words.ts';
 
 /** The six ACGME core competencies, in the order reports and forms show them. */
 export const COMPETENCY_CODES = ['PC', 'MK', 'SBP', 'PBLI', 'PROF', 'ICS'] as const;
@@ -28,21 +29,7 @@ export function isCompetencyCode(value: string): value is CompetencyCode {
   return (COMPETENCY_CODES as readonly string[]).includes(value);
 }
 
-// Zod's default messages ("Invalid input: expected string, received undefined") are written for developers;
-// these files are edited by program staff, so each schema says what it wants in plain words.
-function expected(what: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
-}
-
-function text(max: number) {
-  return z
-    .string({ error: expected('text') })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
-}
-
-const descriptorSchema = text(MAX_DESCRIPTOR_LENGTH);
+const descriptorSchema = plainText(MAX_DESCRIPTOR_LENGTH);
 
 const levelsSchema = z.strictObject(
   { '1': descriptorSchema, '2': descriptorSchema, '3': descriptorSchema, '4': descriptorSchema, '5': descriptorSchema },
@@ -52,7 +39,7 @@ const levelsSchema = z.strictObject(
 const subcompetencySchema = z.strictObject(
   {
     code: z.string({ error: expected('text such as PC1') }),
-    name: text(200),
+    name: plainText(200),
     levels: levelsSchema,
   },
   { error: expected('a mapping with code, name and levels') },
@@ -66,7 +53,7 @@ const competencySchema = z.strictObject(
           ? 'is required'
           : `unknown competency "${String(issue.input)}"; use one of ${COMPETENCY_CODES.join(', ')}`,
     }),
-    name: text(200),
+    name: plainText(200),
     subcompetencies: z
       .array(subcompetencySchema, { error: expected('a list of subcompetencies') })
       .min(1, 'must list at least one subcompetency'),
@@ -91,8 +78,8 @@ export const milestoneSetSchema = z
         .string({ error: expected('text in quotes, such as "2.0"') })
         .trim()
         .min(1, 'must not be empty'),
-      name: text(200),
-      specialty: text(200),
+      name: plainText(200),
+      specialty: plainText(200),
       competencies: z
         .array(competencySchema, { error: expected('a list of competencies') })
         .min(1, 'must list at least one competency'),

@@ -6,6 +6,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { expected, plainText } from './file-schema-words.ts';
 
 /** Where the shipped default instrument lives. */
 export const DEFAULT_MULTISOURCE_INSTRUMENT_PATH = new URL('../../content/multisource-instrument.yaml', import.meta.url);
@@ -59,20 +60,7 @@ export const MAX_PROMPT_LENGTH = 150;
 /** 360 items cover the competencies other professionals and patients can observe: ICS, PROF and SBP. */
 export const MULTISOURCE_SUBCOMPETENCY = /^(ICS|PROF|SBP)[1-9][0-9]*$/;
 
-// Zod's default messages are written for developers; these files are edited by program staff.
-function expected(what: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
-}
-
-function text(max: number) {
-  return z
-    .string({ error: expected('text') })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
-}
-
-const anchor = text(MAX_ANCHOR_LENGTH);
+const anchor = plainText(MAX_ANCHOR_LENGTH);
 
 const itemSchema = z
   .strictObject(
@@ -81,7 +69,7 @@ const itemSchema = z
         .string({ error: expected('a subcompetency code such as ICS2') })
         .trim()
         .regex(MULTISOURCE_SUBCOMPETENCY, 'must be an ICS, PROF or SBP subcompetency code, such as ICS2, PROF1 or SBP3'),
-      prompt: text(MAX_PROMPT_LENGTH),
+      prompt: plainText(MAX_PROMPT_LENGTH),
       anchors: z.strictObject(
         { '1': anchor, '2': anchor, '3': anchor, '4': anchor, '5': anchor },
         { error: expected('a mapping of the points 1 to 5 to what the rater saw') },
@@ -104,7 +92,7 @@ const instrumentSchema = z.strictObject(
           ? 'is required'
           : `unknown rater group "${String(issue.input)}"; use one of ${MULTISOURCE_RATER_GROUPS.join(', ')}`,
     }),
-    title: text(100),
+    title: plainText(100),
     items: z
       .array(itemSchema, { error: expected('a list of items') })
       .min(MIN_ITEMS, `must list at least ${MIN_ITEMS} items`)

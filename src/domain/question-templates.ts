@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { expected, plainText } from './file-schema-words.ts';
 import { COMPETENCY_CODES, type CompetencyCode, formatIssuePath, isCompetencyCode } from './milestone-set.ts';
 
 /** Where the shipped template library lives; the caller reads it (src/domain does no I/O). */
@@ -23,24 +24,13 @@ const TEMPLATE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 // Topics are compared with subcompetency names after lower-casing and turning punctuation into spaces.
 const TOPIC = /^[a-z0-9]+(?: [a-z0-9]+)*$/;
 
-function expected(what: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
-}
-
-function text(max: number) {
-  return z
-    .string({ error: expected('text') })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
-}
 
 const slotSchema = z.strictObject(
   {
-    label: text(40),
-    example: text(MAX_SLOT_VALUE_LENGTH),
+    label: plainText(40),
+    example: plainText(MAX_SLOT_VALUE_LENGTH),
     suggestions: z
-      .array(text(MAX_TEMPLATE_LABEL_LENGTH), { error: expected('a list of values') })
+      .array(plainText(MAX_TEMPLATE_LABEL_LENGTH), { error: expected('a list of values') })
       .max(20, 'must list at most 20 values')
       .default([]),
   },
@@ -58,7 +48,7 @@ const fitSchema = z.strictObject(
       ],
       { error: 'must be `any` or a list of lower-case words' },
     ),
-    values: z.record(z.string(), text(MAX_SLOT_VALUE_LENGTH), { error: expected('a mapping of slot to value') }),
+    values: z.record(z.string(), plainText(MAX_SLOT_VALUE_LENGTH), { error: expected('a mapping of slot to value') }),
   },
   { error: expected('a mapping with topics and values') },
 );
@@ -79,7 +69,7 @@ const templateSchema = z.strictObject(
       ],
       { error: `must be \`any\` or a list of competency codes (${COMPETENCY_CODES.join(', ')})` },
     ),
-    text: text(MAX_TEMPLATE_TEXT_LENGTH),
+    text: plainText(MAX_TEMPLATE_TEXT_LENGTH),
     slots: z.record(z.string().regex(SLOT_NAME, 'slot names are lower-case letters and _'), slotSchema, {
       error: expected('a mapping of slot name to label and example'),
     }),
