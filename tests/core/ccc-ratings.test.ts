@@ -3,21 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCccRating } from '../../src/core/ccc-ratings/ccc-rating-scale.ts';
 import { importCccRatings } from '../../src/core/ccc-ratings/import-ccc-ratings.ts';
 import { openCccRatingForm, recordCccRating } from '../../src/core/ccc-ratings/record-ccc-rating.ts';
-import { AppError } from '../../src/core/errors.ts';
 import { formatProblem } from '../../src/core/imports/problems.ts';
 import { auditLog, cccRatings, subcompetencies } from '../../src/db/schema/index.ts';
 import { parseForm } from '../../src/messages/model.ts';
 import { describeOnEachEngine } from '../helpers/db.ts';
+import { refusal } from '../helpers/refusal.ts';
 import { demoPerson, fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 const HEADER = 'program,period,resident_email,subcompetency,rating';
 const row = (email: string, code: string, rating: string, period = '2026-mid', program = 'internal-medicine') =>

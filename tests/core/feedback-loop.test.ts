@@ -1,6 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import { AppError } from '../../src/core/errors.ts';
 import { answerFeedbackRequest, declineFeedbackRequest, openAnswerForm } from '../../src/core/feedback-requests/answer-feedback-request.ts';
 import { openFeedbackRequestForm, submitFeedbackRequestForm } from '../../src/core/feedback-requests/feedback-request-form.ts';
 import { requestFeedback } from '../../src/core/feedback-requests/request-feedback.ts';
@@ -23,19 +22,11 @@ import {
   rotations,
 } from '../../src/db/schema/index.ts';
 import { describeOnEachEngine } from '../helpers/db.ts';
+import { refusal } from '../helpers/refusal.ts';
 import { demoPerson, fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
 
 async function outboxKinds(db: Parameters<typeof seedDemoProgram>[0]) {
   return (await db.select({ kind: outboxMessages.kind, key: outboxMessages.idempotencyKey }).from(outboxMessages)).map((r) => r.kind);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
 }
 
 describeOnEachEngine('the feedback loop in the core', (ctx) => {

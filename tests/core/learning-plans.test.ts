@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { importCccRatings } from '../../src/core/ccc-ratings/import-ccc-ratings.ts';
-import { AppError } from '../../src/core/errors.ts';
 import { answerFeedbackRequest } from '../../src/core/feedback-requests/answer-feedback-request.ts';
 import { requestFeedback } from '../../src/core/feedback-requests/request-feedback.ts';
 import { addNextStepToPlan } from '../../src/core/learning-plans/add-next-step-to-plan.ts';
@@ -23,16 +22,8 @@ import { GROWTH_SUBJECTS, PLAN_ACTIONS, PLAN_FORMS, SUBJECTS } from '../../src/m
 import { readGoalClosingRef } from '../../src/messages/learning-plans.ts';
 import { type Message, parseForm, parseMessage } from '../../src/messages/model.ts';
 import { describeOnEachEngine } from '../helpers/db.ts';
+import { refusal } from '../helpers/refusal.ts';
 import { demoPerson, fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 const buttonsOf = (message: Message) => message.blocks.flatMap((b) => (b.type === 'actions' ? b.buttons : []));
 

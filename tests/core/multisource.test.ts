@@ -5,7 +5,6 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import { AppError } from '../../src/core/errors.ts';
 import { formatProblem } from '../../src/core/imports/problems.ts';
 import { importMultisourceInstrument } from '../../src/core/multisource/import-multisource-instrument.ts';
 import { loadDefaultMultisourceInstrument } from '../../src/core/multisource/load-default-instrument.ts';
@@ -37,18 +36,10 @@ import type { Message } from '../../src/messages/model.ts';
 import { renderForm, renderMessage, renderMessages } from '../../src/platforms/slack/render/block-kit.ts';
 import { renderFormCard, renderMessageCard, renderMessageCards } from '../../src/platforms/teams/render/adaptive-card.ts';
 import { describeOnEachEngine } from '../helpers/db.ts';
+import { refusal } from '../helpers/refusal.ts';
 import { demoPerson, fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
 
 const RATERS = ['rosa.delgado', 'tom.becker', 'uma.iyer', 'nadia.karim', 'leo.marsh', 'ivy.tran'] as const;
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 async function programId(db: Db): Promise<string> {
   const [program] = await db.select({ id: programs.id }).from(programs).where(eq(programs.slug, 'internal-medicine'));

@@ -1,7 +1,6 @@
 import { and, count, eq } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { importCccRatings } from '../../src/core/ccc-ratings/import-ccc-ratings.ts';
-import { AppError } from '../../src/core/errors.ts';
 import { openSelfAssessmentWindow } from '../../src/core/self-assessment/open-self-assessment-window.ts';
 import { saveSelfAssessmentPage } from '../../src/core/self-assessment/save-self-assessment-page.ts';
 import { resumeSelfAssessment, selfAssessmentPage } from '../../src/core/self-assessment/self-assessment-page.ts';
@@ -15,16 +14,8 @@ import { type Form, type LevelGridBlock, type Message, parseForm, parseMessage }
 import { readSelfAssessmentRef } from '../../src/messages/self-assessment.ts';
 import { renderForm } from '../../src/platforms/slack/render/block-kit.ts';
 import { describeOnEachEngine } from '../helpers/db.ts';
+import { refusal } from '../helpers/refusal.ts';
 import { demoPerson, fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 const codesOf = (form: Form) => form.fields.map((f) => f.id.replace(/^rating_/, ''));
 const initialsOf = (form: Form) => Object.fromEntries(form.fields.map((f) => [f.id, f.type === 'level_picker' ? (f.initial ?? null) : null]));
