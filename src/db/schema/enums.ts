@@ -1,4 +1,5 @@
 import { pgEnum } from 'drizzle-orm/pg-core';
+import { MULTISOURCE_RATER_GROUPS } from '../../domain/multisource-instrument.ts';
 import { RATING_VALUES } from '../../domain/rating.ts';
 
 export const platform = pgEnum('platform', ['slack', 'teams']);
@@ -17,17 +18,8 @@ export const programRole = pgEnum('program_role', [
 ]);
 
 /** Who a 360 rater is to the resident; the unit of anonymity for multisource aggregates. */
-export const raterRole = pgEnum('rater_role', [
-  'nurse',
-  'peer',
-  'pharmacist',
-  'therapist',
-  'social_worker',
-  'staff',
-  'student',
-  'patient_family',
-  'faculty',
-]);
+// The 360 rater groups, and faculty (who may also be asked as raters).
+export const raterRole = pgEnum('rater_role', [...MULTISOURCE_RATER_GROUPS, 'faculty']);
 
 export const milestoneRating = pgEnum('milestone_rating', RATING_VALUES);
 
