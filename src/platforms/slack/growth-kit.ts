@@ -4,19 +4,17 @@
  * Home, so each outcome is shown where the click came from (ClickOrigin), and the Home is redrawn after a change
  * made from it.
  */
-import type { Middleware, SlackEventMiddlewareArgs, ViewResponseAction } from '@slack/bolt';
+import type { Middleware, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { AppError } from '../../core/errors.ts';
 import { homeView } from '../../core/home/home-view.ts';
 import { type Actor, UNKNOWN_USER_MESSAGE } from '../../core/people/identify-chat-user.ts';
-import { FormValuesError } from '../../messages/form-values.ts';
 import type { Form, Message } from '../../messages/model.ts';
 import { readSelfAssessmentRef } from '../../messages/self-assessment.ts';
 import {
   type Click,
   type ClickOrigin,
   encodeClickOrigin,
-  InboundError,
   isRecordId,
   parseClick,
   parseViewSubmission,
@@ -24,7 +22,7 @@ import {
   type SlashCommand,
   type ViewSubmission,
 } from './inbound.ts';
-import { type ActionListener, identify, type SlackDeps, type ViewListener } from './listener-kit.ts';
+import { type ActionListener, identify, type SlackDeps, type ViewListener, viewSubmissionListener } from './listener-kit.ts';
 import { renderForm, renderHome, renderMessage } from './render/block-kit.ts';
 import { ephemeral, failureText, noticeView, type SlackLog, viewErrors } from './replies.ts';
 
@@ -194,21 +192,15 @@ export function formListener(
   isValidId: (id: string) => boolean,
   run: (submission: ViewSubmission & { actor: Actor; client: WebClient; origin: ClickOrigin }) => Promise<FormOutcome>,
 ): ViewListener {
-  return async ({ ack, body, client }) => {
-    let acked = false;
-    const answer = async (response?: ViewResponseAction) => {
-      acked = true;
-      await ack(response);
-    };
-    let inputs: string[] = [];
-    try {
-      const submission = parseViewSubmission(body, expectedKind, isValidId);
-      inputs = submission.inputBlockIds;
+  return viewSubmissionListener(
+    deps,
+    (body) => parseViewSubmission(body, expectedKind, isValidId),
+    async (submission, actor, client, answer) => {
       const origin = readClickOrigin(submission.note);
-      const actor = await identify(deps, client, submission.teamId, submission.userId);
-      if (!actor) return await answer({ response_action: 'update', view: noticeView(UNKNOWN_USER_MESSAGE) });
       const outcome = await run({ ...submission, actor, client, origin });
-      if ('fieldErrors' in outcome) return await answer({ response_action: 'errors', errors: viewErrors(inputs, outcome.fieldErrors) });
+      if ('fieldErrors' in outcome) {
+        return await answer({ response_action: 'errors', errors: viewErrors(submission.inputBlockIds, outcome.fieldErrors) });
+      }
       if ('next' in outcome) {
         await answer({ response_action: 'update', view: renderForm(outcome.next, { privateMetadata: encodeClickOrigin(origin) }) });
         deps.nudge();
@@ -222,16 +214,8 @@ export function formListener(
         if (outcome.done.redraw) await redraw(deps, client, who, origin, outcome.done.redraw);
         if (outcome.done.confirm) await showTo(client, submission.userId, origin, outcome.done.confirm, deps.log);
       }
-    } catch (error) {
-      if (!acked && error instanceof FormValuesError) {
-        return await answer({ response_action: 'errors', errors: viewErrors(inputs, error.errors) });
-      }
-      const text = failureText(error, deps.log);
-      if (!acked) await answer({ response_action: 'update', view: noticeView(text) });
-      // The modal is already closed and the submission stored; a refusal here is only worth a line in the log.
-      else if (error instanceof AppError || error instanceof InboundError) deps.log(`After a submission: ${text}`);
-    }
-  };
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import type { Form, Message } from '../../messages/model.ts';
 import {
   type ButtonClick,
   encodeMessageRef,
+  InboundError,
   type MessageRef,
   parseButtonClick,
   parseViewSubmission,
@@ -144,6 +145,43 @@ async function confirmToSubmitter(client: WebClient, userId: string, confirm: No
   await client.chat.postMessage({ channel: userId, ...renderMessage(confirm.message) });
 }
 
+/** Answers a modal submission: with nothing (close it), with field errors, or with another view. */
+export type ViewAnswer = (response?: ViewResponseAction) => Promise<void>;
+
+/**
+ * What every modal submission shares: parse (zod) and identify before anything else; problems in the values stay
+ * in the open modal (response_action "errors"); refusals and failures before the ack replace it with a notice;
+ * after the ack (the submission is stored) a refusal is only worth a line in the log. `handle` decides the ack.
+ */
+export function viewSubmissionListener<S extends ViewSubmission>(
+  deps: SlackDeps,
+  parse: (body: unknown) => S,
+  handle: (submission: S, actor: Actor, client: WebClient, answer: ViewAnswer) => Promise<void>,
+): ViewListener {
+  return async ({ ack, body, client }) => {
+    let acked = false;
+    const answer: ViewAnswer = async (response) => {
+      acked = true;
+      await ack(response);
+    };
+    let inputs: string[] = [];
+    try {
+      const submission = parse(body);
+      inputs = submission.inputBlockIds;
+      const actor = await identify(deps, client, submission.teamId, submission.userId);
+      if (!actor) return await answer({ response_action: 'update', view: noticeView(UNKNOWN_USER_MESSAGE) });
+      await handle(submission, actor, client, answer);
+    } catch (error) {
+      if (!acked && error instanceof FormValuesError) {
+        return await answer({ response_action: 'errors', errors: viewErrors(inputs, error.errors) });
+      }
+      const text = failureText(error, deps.log);
+      if (!acked) await answer({ response_action: 'update', view: noticeView(text) });
+      else if (error instanceof AppError || error instanceof InboundError) deps.log(`After a submission: ${text}`);
+    }
+  };
+}
+
 /**
  * A modal submission listener. The use case runs before the ack because its answer decides the ack: problems
  * stay in the open modal (response_action "errors"), refusals replace it with a notice, success closes it and
@@ -154,34 +192,18 @@ export function submissionListener(
   expectedKind: string,
   run: (submission: ViewSubmission & { actor: Actor; client: WebClient }) => Promise<SubmissionDone | SubmissionRefused>,
 ): ViewListener {
-  return async ({ ack, body, client }) => {
-    let acked = false;
-    const answer = async (response?: ViewResponseAction) => {
-      acked = true;
-      await ack(response);
-    };
-    let inputs: string[] = [];
-    try {
-      const submission = parseViewSubmission(body, expectedKind);
-      inputs = submission.inputBlockIds;
-      const actor = await identify(deps, client, submission.teamId, submission.userId);
-      if (!actor) return await answer({ response_action: 'update', view: noticeView(UNKNOWN_USER_MESSAGE) });
+  return viewSubmissionListener(
+    deps,
+    (body) => parseViewSubmission(body, expectedKind),
+    async (submission, actor, client, answer) => {
       const outcome = await run({ ...submission, actor, client });
       if ('fieldErrors' in outcome) {
-        return await answer({ response_action: 'errors', errors: viewErrors(inputs, outcome.fieldErrors) });
+        return await answer({ response_action: 'errors', errors: viewErrors(submission.inputBlockIds, outcome.fieldErrors) });
       }
       await answer();
       deps.nudge();
       if (outcome.replace) await replaceMessage(client, outcome.replace.ref, outcome.replace.message);
       if (outcome.confirm) await confirmToSubmitter(client, submission.userId, outcome.confirm, deps.log);
-    } catch (error) {
-      if (!acked && error instanceof FormValuesError) {
-        return await answer({ response_action: 'errors', errors: viewErrors(inputs, error.errors) });
-      }
-      const text = failureText(error, deps.log);
-      if (!acked) await answer({ response_action: 'update', view: noticeView(text) });
-      // The modal is already closed and the submission stored; a refusal here is only worth a line in the log.
-      else if (error instanceof AppError) deps.log(`After a submission: ${text}`);
-    }
-  };
+    },
+  );
 }
