@@ -14,6 +14,12 @@ export interface OutgoingMessage {
   message: Message;
   /** Hold the message until then (a reminder); by default it is due at once. */
   notBefore?: Date;
+  /** The program it is about: its coordinator is told if the message cannot be delivered. */
+  programId?: string;
+  /** Send as a thread reply to the message enqueued under this key, once that one is sent (CCC digest). */
+  threadParentKey?: string;
+  /** Replace the message sent under this key in place (chat.update / activity update) instead of posting anew. */
+  replacesKey?: string;
 }
 
 // "Due at once" is stored as the epoch rather than the database's now(), so the worker's clock (moved by tests,
@@ -43,6 +49,9 @@ export async function enqueueMessage(tx: DbOrTx, outgoing: OutgoingMessage): Pro
       recipientPersonId: outgoing.recipientPersonId ?? null,
       recipientChannelId: outgoing.recipientChannelId ?? null,
       message: outgoing.message,
+      programId: outgoing.programId ?? null,
+      threadParentKey: outgoing.threadParentKey ?? null,
+      replacesKey: outgoing.replacesKey ?? null,
       nextAttemptAt: outgoing.notBefore ?? DUE_AT_ONCE,
     })
     .onConflictDoNothing({ target: outboxMessages.idempotencyKey })

@@ -120,12 +120,30 @@ export interface LevelGridBlock {
   rows: LevelRow[];
 }
 
-/** An image of a chart; the renderer attaches it, and alt text stands in where images are not shown. */
+/** One line of a trend chart: a subcompetency's level in each period, null where it was not rated. */
+export interface TrendLine {
+  code: string;
+  name: string;
+  levels: (number | null)[];
+}
+
+/** What a trend chart shows: periods along the bottom, levels 1–5 up the side, one line per subcompetency. */
+export interface TrendChartData {
+  periods: string[];
+  lines: TrendLine[];
+  /** The level expected of the resident at each period (drawn as a dashed guide), null where unknown. */
+  expected?: (number | null)[];
+}
+
+/**
+ * A chart drawn from data at send time (a PNG the sender uploads or attaches), so the outbox keeps data, not images.
+ * The alt text says what the chart shows; the message around it must stand on its own without the image.
+ */
 export interface ChartBlock {
   type: 'chart';
-  imageUrl: string;
-  altText: string;
   title?: string;
+  altText: string;
+  trend: TrendChartData;
 }
 
 /** Small print under the main content (limited markdown). */
@@ -198,9 +216,15 @@ export const blockSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('chart'),
-    imageUrl: z.url({ protocol: /^https?$/ }),
-    altText: z.string().min(1),
     title: z.string().min(1).optional(),
+    altText: z.string().min(1),
+    trend: z.object({
+      periods: z.array(z.string().min(1)).min(1),
+      lines: z.array(
+        z.object({ code: z.string().min(1), name: z.string(), levels: z.array(z.number().min(0).max(5).nullable()) }),
+      ),
+      expected: z.array(z.number().min(0).max(5).nullable()).optional(),
+    }),
   }),
   z.object({ type: z.literal('context'), text: z.string().min(1) }),
   z.object({ type: z.literal('divider') }),
@@ -502,7 +526,7 @@ export function levelGrid(input: { title?: string; series: LevelSeries[]; rows: 
   return { type: 'level_grid', ...input };
 }
 
-export function chart(input: { imageUrl: string; altText: string; title?: string }): ChartBlock {
+export function chart(input: { trend: TrendChartData; altText: string; title?: string }): ChartBlock {
   return { type: 'chart', ...input };
 }
 

@@ -110,7 +110,11 @@ export const selfVsCccGrid = message(
     ],
   }),
   chart({
-    imageUrl: 'https://stepping-stones.example.org/charts/trend-ics2.png',
+    trend: {
+      periods: ['2025-mid', '2025-end', '2026-mid'],
+      lines: [{ code: 'ICS2', name: 'Interprofessional and Team Communication', levels: [1.5, 2, 2.5] }],
+      expected: [1.5, 2, 2.5],
+    },
     altText: 'ICS2 over three reporting periods: 1.5, 2, 2.5',
     title: 'ICS2 trend',
   }),

@@ -10,5 +10,6 @@ export * from './multisource.ts';
 export * from './outbox.ts';
 export * from './people.ts';
 export * from './periods.ts';
+export * from './reminders.ts';
 export * from './rotations.ts';
 export * from './self-assessments.ts';

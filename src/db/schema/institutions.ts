@@ -27,10 +27,16 @@ export const programs = pgTable(
     cccTeamsConversationId: text(),
     /** Fewest 360 responses per rater group before anyone sees the group's aggregate; never below 3. */
     multisourceThreshold: integer().notNull().default(3),
+    /** Days after which a resident's unanswered feedback request expires (the resident is told). */
+    requestExpiryDays: integer().notNull().default(14),
+    /** Days before each CCC meeting that the digest is posted to the CCC channel. */
+    cccDigestLeadDays: integer().notNull().default(7),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     unique().on(t.institutionId, t.slug),
     check('programs_multisource_threshold_min', sql`${t.multisourceThreshold} >= 3`),
+    check('programs_request_expiry_days', sql`${t.requestExpiryDays} between 1 and 90`),
+    check('programs_ccc_digest_lead_days', sql`${t.cccDigestLeadDays} between 0 and 60`),
   ],
 );

@@ -174,15 +174,10 @@ function renderBlock(block: Block): KnownBlock[] {
     case 'level_grid':
       return renderLevelGrid(block);
     case 'chart': {
-      if (block.imageUrl.length > SLACK_LIMITS.imageUrl) throw new Error('Chart image URL too long for Slack');
-      return [
-        {
-          type: 'image',
-          image_url: block.imageUrl,
-          alt_text: truncateLabel(block.altText, SLACK_LIMITS.imageAltText),
-          ...(block.title && { title: plain(truncateLabel(block.title, SLACK_LIMITS.imageTitle)) }),
-        },
-      ];
+      // Slack shows images only from uploaded files: the sender uploads the chart's PNG next to the message. The
+      // message itself carries the chart's words, so it reads the same where the image is not shown.
+      const line = `${block.title ? `*${escapeMrkdwn(block.title)}:* ` : ''}${escapeMrkdwn(block.altText)}`;
+      return [{ type: 'context', elements: [mrkdwn(fitMrkdwn(line, SLACK_LIMITS.contextText))] }];
     }
     case 'context':
       return [{ type: 'context', elements: [mrkdwn(fitMrkdwn(block.text, SLACK_LIMITS.contextText))] }];

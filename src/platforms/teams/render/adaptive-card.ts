@@ -143,9 +143,10 @@ function renderBlock(block: Block): CardElement[] {
         textBlock(LEVEL_DOTS_LEGEND, { size: 'Small', isSubtle: true }),
       ];
     case 'chart':
+      // The picture is attached by the sender (it is drawn from the data at send time); the card keeps the words.
       return [
         ...(block.title ? [textBlock(block.title, { weight: 'Bolder', size: 'Small' })] : []),
-        { type: 'Image', url: block.imageUrl, altText: truncateLabel(block.altText, 1000) },
+        textBlock(fitMarkdown(block.altText), { size: 'Small', isSubtle: true }),
       ];
     case 'context':
       return [textBlock(fitMarkdown(block.text), { size: 'Small', isSubtle: true })];
