@@ -28,6 +28,33 @@ export type FakeSlackFailure =
   | { delayMs: number }
   | { slackError: string };
 
+/** A channel the fake knows for conversations.info. */
+export interface SeededChannel {
+  id: string;
+  name: string;
+  isPrivate?: boolean;
+  isArchived?: boolean;
+}
+
+/**
+ * Random failures drawn from a seeded generator, so a failing run can be replayed. Each call to a listed method
+ * (every Web API method when `methods` is omitted; `file_upload` and `response_url` only when listed) first rolls
+ * for a 429, then a 5xx, then a slow answer. A slow answer is still processed after the delay, as Slack would
+ * process a request whose client gave up waiting.
+ */
+export interface FaultInjection {
+  seed: number;
+  /** Share of calls answered 429 with a Retry-After header (0..1). */
+  rate429?: number;
+  retryAfterSeconds?: number;
+  /** Share of calls answered 500 (0..1). */
+  rate500?: number;
+  /** Share of calls answered normally but only after `slowMs` (0..1). */
+  slowRate?: number;
+  slowMs?: number;
+  methods?: readonly string[];
+}
+
 /** A user the fake knows for users.lookupByEmail / users.info. */
 export interface SeededUser {
   id: string;
@@ -71,15 +98,21 @@ export interface FakeSlack {
     predicate?: (call: RecordedCall) => boolean,
     timeoutMs?: number,
   ): Promise<RecordedCall[]>;
-  /** Forgets recorded calls and pending failures (seeded users stay). */
+  /** Forgets recorded calls, pending failures and injected faults (seeded users and channels stay). */
   reset(): void;
   seedUser(user: SeededUser): void;
+  /** A channel conversations.info answers for; unknown C/G ids answer `channel_not_found`. */
+  seedChannel(channel: SeededChannel): void;
+  /** Fails calls at random from now on (seeded); calls still queued with {@link failNext} go first. */
+  injectFaults(faults: FaultInjection): void;
+  /** Ends {@link injectFaults}. */
+  stopFaults(): void;
   /** The DM channel id conversations.open answers for this user (deterministic). */
   dmChannelFor(userId: string): string;
   /** The next `times` calls to `method` (`response_url` and `file_upload` included) get `failure`. */
   failNext(method: string, failure: FakeSlackFailure, times?: number): void;
-  /** Text content of a file uploaded through files.uploadV2, by file id. */
-  uploadedFile(fileId: string): { filename: string; content: string } | undefined;
+  /** A file uploaded through the external upload flow, by file id: its text (`content`) and raw `bytes`. */
+  uploadedFile(fileId: string): { filename: string; content: string; bytes: Buffer; title?: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -98,7 +131,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   let failures = new Map<string, FakeSlackFailure[]>();
   let waiters: Array<() => void> = [];
   const users = new Map<string, SeededUser>();
-  const uploads = new Map<string, { filename: string; content: string; title?: string }>();
+  const uploads = new Map<string, { filename: string; content: string; bytes: Buffer; title?: string }>();
+  const channels = new Map<string, SeededChannel>();
+  let faults: { config: FaultInjection; random: () => number } | undefined;
   const homeViews = new Map<string, string>();
   // Message timestamps: fixed seconds plus a counter in the microseconds, so they increase and never collide.
   const tsSeconds = Math.floor(Date.now() / 1000);
@@ -226,6 +261,27 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         const id = userIds.length === 1 ? dmChannelFor(userIds[0]!) : `G${userIds.map((u) => u.slice(1)).join('')}`;
         return { ok: true, no_op: false, already_open: false, channel: { id } };
       }
+      case 'conversations.info': {
+        const id = String(args.channel ?? '');
+        if (/^D/.test(id)) return { ok: true, channel: { id, is_im: true, is_channel: false, is_group: false, is_private: true } };
+        const seeded = channels.get(id);
+        if (!seeded) return { ok: false, error: 'channel_not_found' };
+        return {
+          ok: true,
+          channel: {
+            id,
+            name: seeded.name,
+            is_channel: true,
+            is_group: false,
+            is_im: false,
+            is_mpim: false,
+            is_private: seeded.isPrivate ?? false,
+            is_archived: seeded.isArchived ?? false,
+            is_member: true,
+            created: tsSeconds,
+          },
+        };
+      }
       case 'users.lookupByEmail': {
         const email = String(args.email ?? '').toLowerCase();
         const user = users.get(email);
@@ -238,7 +294,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       case 'files.getUploadURLExternal': {
         if (!args.filename || !args.length) return { ok: false, error: 'invalid_arguments' };
         const fileId = `F${String(next()).padStart(8, '0')}`;
-        uploads.set(fileId, { filename: String(args.filename), content: '' });
+        uploads.set(fileId, { filename: String(args.filename), content: '', bytes: Buffer.alloc(0) });
         return { ok: true, upload_url: `${origin}/upload/${fileId}`, file_id: fileId };
       }
       case 'files.completeUploadExternal': {
@@ -254,7 +310,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
               id: f.id,
               name: upload.filename,
               title: upload.title ?? upload.filename,
-              size: Buffer.byteLength(upload.content),
+              size: upload.bytes.length,
             };
           }),
         };
@@ -268,7 +324,20 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const queue = failures.get(method);
     const failure = queue?.shift();
     if (queue && queue.length === 0) failures.delete(method);
-    return failure;
+    return failure ?? randomFailure(method);
+  };
+
+  const randomFailure = (method: string): FakeSlackFailure | undefined => {
+    if (!faults) return undefined;
+    const { config, random } = faults;
+    const listed = config.methods ? config.methods.includes(method) : method !== 'file_upload' && method !== 'response_url';
+    if (!listed) return undefined;
+    // Three rolls per call whatever the outcome, so one call's result never shifts the next call's draws.
+    const [a, b, c] = [random(), random(), random()];
+    if (a < (config.rate429 ?? 0)) return { status: 429, retryAfter: config.retryAfterSeconds ?? 1 };
+    if (b < (config.rate500 ?? 0)) return { status: 500 };
+    if (c < (config.slowRate ?? 0)) return { delayMs: config.slowMs ?? 1000 };
+    return undefined;
   };
 
   const record = (call: RecordedCall) => {
@@ -343,11 +412,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (path.startsWith('/upload/')) {
       const fileId = decodeURIComponent(path.slice('/upload/'.length));
       const upload = uploads.get(fileId);
-      const { filename, content } = await decodeUpload(raw, contentType);
+      const { filename, bytes } = await decodeUpload(raw, contentType);
+      const content = bytes.toString('utf8');
       const failure = takeFailure('file_upload');
       record({
         method: 'file_upload',
-        args: { filename, content, bytes: Buffer.byteLength(content) },
+        args: { filename, content, bytes: bytes.length },
         at,
         targetId: fileId,
         ...(bearer !== undefined ? { token: bearer } : {}),
@@ -360,8 +430,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         return;
       }
       upload.content = content;
+      upload.bytes = bytes;
       res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(`OK - ${Buffer.byteLength(content)}`);
+      res.end(`OK - ${bytes.length}`);
       return;
     }
 
@@ -432,9 +503,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     reset() {
       calls = [];
       failures = new Map();
+      faults = undefined;
     },
     seedUser(user) {
       users.set(user.email.toLowerCase(), user);
+    },
+    seedChannel(channel) {
+      channels.set(channel.id, channel);
+    },
+    injectFaults(config) {
+      faults = { config, random: mulberry32(config.seed) };
+    },
+    stopFaults() {
+      faults = undefined;
     },
     dmChannelFor,
     failNext(method, failure, times = 1) {
@@ -444,7 +525,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     uploadedFile(fileId) {
       const upload = uploads.get(fileId);
-      return upload ? { filename: upload.filename, content: upload.content } : undefined;
+      if (!upload) return undefined;
+      return { filename: upload.filename, content: upload.content, bytes: upload.bytes, ...(upload.title !== undefined ? { title: upload.title } : {}) };
     },
     async close() {
       server.closeAllConnections();
@@ -490,13 +572,25 @@ function parseJsonField(key: string, value: string): unknown {
   }
 }
 
-/** The WebClient uploads a file as multipart form data (one file part); accept a raw body too. */
-async function decodeUpload(raw: Buffer, contentType: string): Promise<{ filename: string; content: string }> {
+/** The WebClient uploads a file as multipart form data (one file part); accept a raw body too (a plain POST). */
+async function decodeUpload(raw: Buffer, contentType: string): Promise<{ filename: string; bytes: Buffer }> {
   if (contentType.startsWith('multipart/form-data')) {
     const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
     for (const value of form.values()) {
-      if (typeof value !== 'string') return { filename: value.name, content: await value.text() };
+      if (typeof value !== 'string') return { filename: value.name, bytes: Buffer.from(await value.arrayBuffer()) };
     }
   }
-  return { filename: '', content: raw.toString('utf8') };
+  return { filename: '', bytes: raw };
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same failures in every run. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
