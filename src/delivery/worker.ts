@@ -1,125 +1,384 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { chatIdentities, outboxMessages, people } from '../db/schema/index.ts';
+import type { Db, DbOrTx } from '../db/client.ts';
+import { chatIdentities, outboxMessages, people, programMemberships } from '../db/schema/index.ts';
 import type { Clock } from '../core/ports.ts';
-import { type Message, parseMessage } from '../messages/model.ts';
+import { type Message, message as messageOf, paragraph, parseMessage } from '../messages/model.ts';
+import { enqueueMessages, type OutgoingMessage } from './outbox.ts';
 
-/** Where a message goes on a platform: a person's DM (by their chat user id) or a channel. */
+type Platform = 'slack' | 'teams';
+type OutboxRow = typeof outboxMessages.$inferSelect;
+
+/**
+ * Where a message goes on a platform: a person's DM (by their chat user id) or a channel, and within it the thread
+ * of the message with id `threadId` (a CCC digest's per-resident replies under its header).
+ */
 export interface Destination {
   userId?: string;
   channelId?: string;
+  threadId?: string;
 }
 
-/** What a platform adapter's sender reports back: the ids to update the message later. */
-export interface Sent {
+/** A message already on the platform, by the ids its sender reported: what an update replaces. */
+export interface SentMessageRef {
   channelId: string;
   messageId: string;
 }
 
-/** A failure the sender could classify: rate limited (wait this long) or worth retrying later. */
+/** What a platform adapter's sender reports back: the ids to update the message later. */
+export interface Sent extends SentMessageRef {
+  /**
+   * Parts the sender did not deliver with this call (a chart to upload after the text, the rest of a message too
+   * long for one post). The worker stores each as its own outbox row in the transaction that records this one as
+   * sent, so a failure on a later part retries that part only and never posts the earlier text again.
+   */
+  followUps?: Message[];
+}
+
+/** What a sender may want to know about the row beyond the message: its kind (a CCC digest is checked) and key. */
+export interface SendContext {
+  kind: string;
+  idempotencyKey: string;
+}
+
+/** Posts a rendered neutral message. */
+export type SendMessage = (destination: Destination, message: Message, context: SendContext) => Promise<Sent>;
+
+/** Replaces a message sent earlier in place (buttons → "Answered ✓"). */
+export type UpdateMessage = (target: SentMessageRef, message: Message, context: SendContext) => Promise<SentMessageRef>;
+
+/**
+ * One platform's way of delivering rendered neutral messages. A bare function is a sender that cannot update
+ * (kept for senders written before updates existed); rows that replace a message then fail permanently.
+ */
+export type MessageSender = SendMessage | { send: SendMessage; update?: UpdateMessage };
+
+/**
+ * A failure the sender could classify: try again after `retryAfterSeconds` (a platform's Retry-After when
+ * `rateLimited`), worth retrying later with backoff (neither set), or `permanent` (the message is dead-lettered).
+ */
 export class DeliveryError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly permanent: boolean;
-  constructor(message: string, options: { retryAfterSeconds?: number; permanent?: boolean } = {}) {
+  readonly rateLimited: boolean;
+  constructor(message: string, options: { retryAfterSeconds?: number; permanent?: boolean; rateLimited?: boolean } = {}) {
     super(message);
     this.name = 'DeliveryError';
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.permanent = options.permanent ?? false;
+    this.rateLimited = options.rateLimited ?? false;
   }
 }
-
-/** One platform's way of sending a rendered neutral message. */
-export type MessageSender = (destination: Destination, message: Message) => Promise<Sent>;
 
 /** Finds a person's account on a platform by their roster email (Slack: users.lookupByEmail). */
 export type AccountLookup = (email: string) => Promise<{ userId: string; workspaceId: string } | undefined>;
 
+/** Tries before a message is given up on (dead-lettered) after server errors, timeouts or an unknown recipient. */
 export const MAX_ATTEMPTS = 8;
+/** A rate limit says nothing is wrong with the message, so it may be waited out longer before giving up. */
+export const MAX_RATE_LIMITED_ATTEMPTS = 24;
+/** The kind of the notice a coordinator gets about a message that could not be delivered. */
+export const DELIVERY_FAILED_KIND = 'delivery-failed';
+/** Slack allows about one message per second per channel: the Slack delivery loop passes this as `paceMs`. */
+export const SLACK_PACE_MS = 1000;
 // While a row is being sent it is leased: other workers skip it until the lease runs out (a crashed sender).
-const LEASE_SECONDS = 60;
+export const LEASE_SECONDS = 60;
+// Claims are serialized across workers (a transaction-scoped advisory lock), so the one-per-destination pacing
+// below holds for several workers, not just within one. The number is arbitrary but fixed: "outbox" in ASCII.
+const CLAIM_LOCK = 0x6f7574626f78;
 
-function backoffSeconds(attempt: number): number {
+/**
+ * The destination a row is paced by: the person (all their DMs), else the channel, else the thread it replies in.
+ * Rows of one destination are sent one at a time, in order of enqueueing.
+ */
+const paceKey = sql<string>`coalesce(${outboxMessages.recipientPersonId}::text, ${outboxMessages.recipientChannelId}, ${outboxMessages.threadParentKey}, ${outboxMessages.idempotencyKey})`;
+
+// A thread reply or a replacement waits, without spending a try, until the message it needs is settled.
+const dependencySettled = sql`not exists (select 1 from ${outboxMessages} as parent where parent.idempotency_key in (${outboxMessages.threadParentKey}, ${outboxMessages.replacesKey}) and parent.status = 'pending')`;
+
+/** Exponential backoff with jitter (half fixed, half random), so retries of many rows spread out. */
+export function backoffSeconds(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(2 ** attempt * 5, 3600);
-  return base / 2 + Math.random() * (base / 2);
+  return base / 2 + random() * (base / 2);
+}
+
+/** Inputs of a delivery pass. */
+export interface DeliveryPassInput {
+  db: Db;
+  clock: Clock;
+  senders: Partial<Record<Platform, MessageSender>>;
+  /** Faculty are often messaged before they ever used the bot: their account is found by email and linked. */
+  lookups?: Partial<Record<Platform, AccountLookup>>;
+  /** Rows claimed per pass (default 50). */
+  limit?: number;
+  /**
+   * Minimum spacing between two messages to one destination (a person's DMs, a channel). Each platform's loop sets
+   * its own (Slack: SLACK_PACE_MS); the default 0 sends everything due at once (one-shot runs, tests).
+   */
+  paceMs?: number;
+  /** Rows sent at the same time (to different destinations); default 4. */
+  concurrency?: number;
+  /** Jitter source for backoff (tests pass a fixed one). */
+  random?: () => number;
+  /** Where the worker says what it could not do (a dead letter with no program to tell). */
+  log?: (line: string) => void;
 }
 
 /**
  * Sends due outbox rows once each. Rows are claimed (leased) in a short transaction with SKIP LOCKED, so several
  * workers share the queue and no HTTP call is made while a transaction is open; the platform's message id is
- * recorded right after sending (a crash in between can repeat one message, never lose one).
+ * recorded right after sending (a crash in between can repeat one message, never lose one). Each pass sends at
+ * most one row per destination and moves that destination's other rows a pace later. A row that fails for good is
+ * marked dead and, in the same transaction, its program's coordinators are each sent one notice.
  */
-export async function deliverDueMessages(input: {
-  db: Db;
-  clock: Clock;
-  senders: Partial<Record<'slack' | 'teams', MessageSender>>;
-  /** Faculty are often messaged before they ever used the bot: their account is found by email and linked. */
-  lookups?: Partial<Record<'slack' | 'teams', AccountLookup>>;
-  limit?: number;
-}): Promise<{ sent: number; failed: number }> {
+export async function deliverDueMessages(input: DeliveryPassInput): Promise<{ sent: number; failed: number }> {
+  const platforms = Object.keys(input.senders) as Platform[];
+  if (platforms.length === 0) return { sent: 0, failed: 0 };
+  const claimed = await claimDueRows(input, platforms);
+  let sent = 0;
+  let failed = 0;
+  let next = 0;
+  const concurrency = Math.max(1, input.concurrency ?? 4);
+  const lane = async () => {
+    while (next < claimed.length) {
+      const { row, leaseUntil } = claimed[next++]!;
+      const outcome = await deliverRow(input, row, leaseUntil);
+      if (outcome === 'sent') sent += 1;
+      else if (outcome === 'failed') failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+  return { sent, failed };
+}
+
+/** When the next row becomes due (for a loop deciding how long to sleep), or undefined when nothing waits. */
+export async function nextDueAt(db: Db, platforms: readonly Platform[]): Promise<Date | undefined> {
+  if (platforms.length === 0) return undefined;
+  const [row] = await db
+    .select({ at: sql<Date | string>`min(${outboxMessages.nextAttemptAt})` })
+    .from(outboxMessages)
+    .where(and(eq(outboxMessages.status, 'pending'), inArray(outboxMessages.platform, [...platforms]), dependencySettled));
+  return row?.at ? new Date(row.at) : undefined;
+}
+
+async function claimDueRows(input: DeliveryPassInput, platforms: Platform[]): Promise<{ row: OutboxRow; leaseUntil: Date }[]> {
   const { db, clock } = input;
   const now = clock.now();
-  const platforms = Object.keys(input.senders) as ('slack' | 'teams')[];
-  if (platforms.length === 0) return { sent: 0, failed: 0 };
-  const claimed = await db.transaction(async (tx) => {
+  const limit = input.limit ?? 50;
+  const paceMs = input.paceMs ?? 0;
+  const leaseUntil = new Date(now.getTime() + LEASE_SECONDS * 1000);
+  return db.transaction(async (tx) => {
+    if (paceMs > 0) await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`);
     const due = await tx
       .select()
       .from(outboxMessages)
-      .where(and(eq(outboxMessages.status, 'pending'), lte(outboxMessages.nextAttemptAt, now), inArray(outboxMessages.platform, platforms)))
-      .orderBy(asc(outboxMessages.createdAt))
-      .limit(input.limit ?? 50)
+      .where(
+        and(
+          eq(outboxMessages.status, 'pending'),
+          lte(outboxMessages.nextAttemptAt, now),
+          inArray(outboxMessages.platform, platforms),
+          dependencySettled,
+        ),
+      )
+      .orderBy(asc(outboxMessages.createdAt), asc(outboxMessages.id))
+      // Read past rows of busy destinations, so a burst to one channel does not starve everyone else's DMs.
+      .limit(paceMs > 0 ? limit * 4 : limit)
       .for('update', { skipLocked: true });
-    if (due.length) {
+    const chosen: OutboxRow[] = [];
+    const destinations = new Set<string>();
+    for (const row of due) {
+      if (chosen.length >= limit) break;
+      const key = paceKeyOf(row);
+      if (paceMs > 0 && destinations.has(key)) continue;
+      destinations.add(key);
+      chosen.push(row);
+    }
+    if (chosen.length === 0) return [];
+    const ids = chosen.map((row) => row.id);
+    await tx.update(outboxMessages).set({ nextAttemptAt: leaseUntil }).where(inArray(outboxMessages.id, ids));
+    if (paceMs > 0) {
+      // Everything else for these destinations waits a pace: the next pass (of any worker) sends the next one.
+      const paced = new Date(now.getTime() + paceMs);
       await tx
         .update(outboxMessages)
-        .set({ nextAttemptAt: new Date(now.getTime() + LEASE_SECONDS * 1000) })
-        .where(inArray(outboxMessages.id, due.map((row) => row.id)));
+        .set({ nextAttemptAt: sql`greatest(${outboxMessages.nextAttemptAt}, ${paced.toISOString()}::timestamptz)` })
+        .where(
+          and(
+            eq(outboxMessages.status, 'pending'),
+            sql`${paceKey} in (${sql.join([...destinations].map((key) => sql`${key}`), sql`, `)})`,
+            sql`${outboxMessages.id} not in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`,
+          ),
+        );
     }
-    return due;
+    return chosen.map((row) => ({ row, leaseUntil }));
   });
+}
 
-  let sent = 0;
-  let failed = 0;
-  for (const row of claimed) {
-    const sender = input.senders[row.platform]!;
-    let destination: Destination | undefined;
-    if (row.recipientChannelId) destination = { channelId: row.recipientChannelId };
-    try {
-      if (!destination && row.recipientPersonId) {
-        const userId = await recipientAccount(db, row.recipientPersonId, row.platform, input.lookups?.[row.platform]);
-        if (userId) destination = { userId };
-      }
-      if (!destination) throw new DeliveryError(`the recipient has no ${row.platform} account linked yet`, { retryAfterSeconds: 3600 });
-      const result = await sender(destination, parseMessage(row.message));
-      await db
+function paceKeyOf(row: OutboxRow): string {
+  return row.recipientPersonId ?? row.recipientChannelId ?? row.threadParentKey ?? row.idempotencyKey;
+}
+
+/** Thrown for a row that cannot go out because the message it belongs to never will: no separate notice. */
+class Orphaned extends Error {}
+
+async function deliverRow(input: DeliveryPassInput, row: OutboxRow, leaseUntil: Date): Promise<'sent' | 'failed' | 'skipped'> {
+  const { db, clock } = input;
+  // Take the lease afresh just before sending: a row whose lease ran out while earlier rows were slow may have
+  // been claimed by another worker, and must not go out twice.
+  const renewed = new Date(clock.now().getTime() + LEASE_SECONDS * 1000);
+  const mine = await db
+    .update(outboxMessages)
+    .set({ nextAttemptAt: renewed })
+    .where(and(eq(outboxMessages.id, row.id), eq(outboxMessages.status, 'pending'), eq(outboxMessages.nextAttemptAt, leaseUntil)))
+    .returning({ id: outboxMessages.id });
+  if (mine.length === 0) return 'skipped';
+
+  const sender = input.senders[row.platform]!;
+  const send = typeof sender === 'function' ? sender : sender.send;
+  const update = typeof sender === 'function' ? undefined : sender.update;
+  const context: SendContext = { kind: row.kind, idempotencyKey: row.idempotencyKey };
+  try {
+    const message = parseMessage(row.message);
+    let result: Sent;
+    if (row.replacesKey) {
+      const target = await settledRow(db, row.replacesKey, 'the message it replaces');
+      if (!update) throw new DeliveryError(`${row.platform} messages cannot be updated by this sender`, { permanent: true });
+      result = await update({ channelId: target.platformChannelId!, messageId: target.platformMessageId! }, message, context);
+    } else {
+      const destination = await destinationOf(input, row);
+      result = await send(destination, message, context);
+    }
+    await db.transaction(async (tx) => {
+      await tx
         .update(outboxMessages)
         .set({ status: 'sent', sentAt: clock.now(), platformMessageId: result.messageId, platformChannelId: result.channelId, lastError: null })
         .where(eq(outboxMessages.id, row.id));
-      sent += 1;
-    } catch (error) {
-      failed += 1;
-      const attempts = row.attempts + 1;
-      const known = error instanceof DeliveryError ? error : undefined;
-      const dead = known?.permanent === true || attempts >= MAX_ATTEMPTS;
-      const wait = known?.retryAfterSeconds ?? backoffSeconds(attempts);
-      await db
-        .update(outboxMessages)
-        .set({
-          attempts,
-          status: dead ? 'dead' : 'pending',
-          nextAttemptAt: new Date(clock.now().getTime() + wait * 1000),
-          lastError: (error as Error).message.slice(0, 500),
-        })
-        .where(eq(outboxMessages.id, row.id));
-    }
+      if (result.followUps?.length) await enqueueMessages(tx, followUpRows(row, result));
+    });
+    return 'sent';
+  } catch (error) {
+    await recordFailure(input, row, error);
+    return 'failed';
   }
-  return { sent, failed };
+}
+
+/** The row another row depends on, once sent; throws when it never will be. */
+async function settledRow(db: Db, key: string, what: string): Promise<OutboxRow> {
+  const [target] = await db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, key));
+  if (!target) throw new DeliveryError(`${what} (${key}) was never queued`, { permanent: true });
+  if (target.status === 'dead' || !target.platformMessageId || !target.platformChannelId) {
+    throw new Orphaned(`${what} (${key}) could not be delivered`);
+  }
+  return target;
+}
+
+async function destinationOf(input: DeliveryPassInput, row: OutboxRow): Promise<Destination> {
+  if (row.threadParentKey) {
+    const parent = await settledRow(input.db, row.threadParentKey, 'the message it replies to');
+    return { channelId: parent.platformChannelId!, threadId: parent.platformMessageId! };
+  }
+  if (row.recipientChannelId) return { channelId: row.recipientChannelId };
+  const userId = row.recipientPersonId
+    ? await recipientAccount(input.db, row.recipientPersonId, row.platform, input.lookups?.[row.platform])
+    : undefined;
+  if (!userId) throw new DeliveryError(`the recipient has no ${row.platform} account linked yet`, { retryAfterSeconds: 3600 });
+  return { userId };
+}
+
+/** Follow-up parts go where the first part went: the same channel (a DM's channel id) and the same thread. */
+function followUpRows(row: OutboxRow, result: Sent): OutgoingMessage[] {
+  return (result.followUps ?? []).map((part, index) => ({
+    idempotencyKey: `${row.idempotencyKey}:part:${index + 2}`,
+    kind: row.kind,
+    platform: row.platform,
+    ...(row.recipientPersonId ? { recipientPersonId: row.recipientPersonId } : {}),
+    recipientChannelId: result.channelId,
+    ...(row.programId ? { programId: row.programId } : {}),
+    ...(row.threadParentKey ? { threadParentKey: row.threadParentKey } : {}),
+    message: part,
+  }));
+}
+
+async function recordFailure(input: DeliveryPassInput, row: OutboxRow, error: unknown): Promise<void> {
+  const { db, clock } = input;
+  const attempts = row.attempts + 1;
+  const known = error instanceof DeliveryError ? error : undefined;
+  const orphaned = error instanceof Orphaned;
+  const rateLimited = known?.rateLimited === true;
+  const dead =
+    orphaned || known?.permanent === true || attempts >= (rateLimited ? MAX_RATE_LIMITED_ATTEMPTS : MAX_ATTEMPTS);
+  const wait = known?.retryAfterSeconds ?? backoffSeconds(attempts, input.random);
+  const reason = (error as Error).message.slice(0, 500);
+  await db.transaction(async (tx) => {
+    const marked = await tx
+      .update(outboxMessages)
+      .set({
+        attempts,
+        status: dead ? 'dead' : 'pending',
+        nextAttemptAt: new Date(clock.now().getTime() + wait * 1000),
+        lastError: reason,
+      })
+      .where(and(eq(outboxMessages.id, row.id), eq(outboxMessages.status, 'pending')))
+      .returning({ id: outboxMessages.id });
+    // The notice is written with the dead mark or not at all, so a coordinator hears of each dead row exactly once.
+    if (dead && !orphaned && marked.length > 0) await noticeCoordinators(tx, input, row, reason);
+  });
+}
+
+/**
+ * Tells each coordinator of the row's program that a message could not be delivered: to whom, what, why, and what
+ * they can do. A notice that itself fails is not reported again (that could go on forever).
+ */
+async function noticeCoordinators(tx: DbOrTx, input: DeliveryPassInput, row: OutboxRow, reason: string): Promise<void> {
+  const log = input.log ?? (() => {});
+  if (row.kind === DELIVERY_FAILED_KIND) {
+    log(`A delivery-failed notice (${row.idempotencyKey}) could not be delivered either: ${reason}`);
+    return;
+  }
+  if (!row.programId) {
+    log(`Message ${row.idempotencyKey} (${row.kind}) could not be delivered and belongs to no program, so no coordinator was told: ${reason}`);
+    return;
+  }
+  const coordinators = await tx
+    .select({ personId: programMemberships.personId })
+    .from(programMemberships)
+    .where(and(eq(programMemberships.programId, row.programId), eq(programMemberships.role, 'coordinator')));
+  if (coordinators.length === 0) {
+    log(`Message ${row.idempotencyKey} (${row.kind}) could not be delivered and its program has no coordinator to tell: ${reason}`);
+    return;
+  }
+  const [recipient] = row.recipientPersonId
+    ? await tx.select({ name: people.name, email: people.email }).from(people).where(eq(people.id, row.recipientPersonId))
+    : [];
+  const who = recipient ? `${recipient.name} (${recipient.email})` : row.recipientChannelId ? `the channel ${row.recipientChannelId}` : 'its recipient';
+  const what = row.kind.replace(/[-_:.]+/g, ' ');
+  const advice = recipient
+    ? `Check that ${recipient.name} is in the workspace under their roster email, or reach them another way.`
+    : 'Check the channel (it exists, the app is in it) and post there by hand if it is urgent.';
+  const notice = messageOf(
+    `A ${what} message for ${who} could not be delivered`,
+    paragraph(`*A message could not be delivered.* Stepping Stones tried ${row.attempts + 1} time(s) and has stopped trying.`),
+    paragraph(`- *For:* ${who}\n- *What:* ${what}\n- *Why:* ${reason}`),
+    paragraph(`*What to do:* ${advice}`),
+  );
+  await enqueueMessages(
+    tx,
+    coordinators
+      .filter((c) => c.personId !== row.recipientPersonId)
+      .map((c) => ({
+        idempotencyKey: `${DELIVERY_FAILED_KIND}:${row.id}:${c.personId}`,
+        kind: DELIVERY_FAILED_KIND,
+        recipientPersonId: c.personId,
+        programId: row.programId!,
+        message: notice,
+      })),
+  );
 }
 
 /** The person's linked account on the platform, linking it by roster email the first time when a lookup is given. */
 async function recipientAccount(
   db: Db,
   personId: string,
-  platform: 'slack' | 'teams',
+  platform: Platform,
   lookup: AccountLookup | undefined,
 ): Promise<string | undefined> {
   const [identity] = await db
@@ -141,4 +400,9 @@ async function recipientAccount(
 /** Outbox rows waiting, for the demo and for tests. */
 export async function pendingMessages(db: Db) {
   return db.select().from(outboxMessages).where(eq(outboxMessages.status, 'pending')).orderBy(asc(outboxMessages.createdAt), sql`id`);
+}
+
+/** Rows given up on, for operators (and tests): what failed and why. */
+export async function deadMessages(db: Db) {
+  return db.select().from(outboxMessages).where(eq(outboxMessages.status, 'dead')).orderBy(asc(outboxMessages.createdAt), sql`id`);
 }

@@ -100,8 +100,9 @@ describeOnPostgres('outbox workers in parallel', (ctx) => {
     await seedDemoProgram(ctx.db);
     const ana = await demoPerson(ctx.db, 'ana.ruiz');
     await ctx.db.insert(chatIdentities).values({ personId: ana, platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' });
+    // Sixty channels: pacing (one message per destination per pass) does not hold any of them back.
     for (let i = 0; i < 60; i += 1) {
-      await enqueueMessage(ctx.db, { idempotencyKey: `burst:${i}`, kind: 'test', recipientPersonId: ana, message: message(`Message ${i}`) });
+      await enqueueMessage(ctx.db, { idempotencyKey: `burst:${i}`, kind: 'test', recipientChannelId: `C${i}`, message: message(`Message ${i}`) });
     }
     // A second pool: the two workers really run concurrently against the server.
     const other = databaseFromPostgresUrl(ctx.database.url!);
@@ -109,7 +110,7 @@ describeOnPostgres('outbox workers in parallel', (ctx) => {
     const slowSender: MessageSender = async (destination, m) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       texts.push(m.text);
-      return { channelId: `D-${destination.userId}`, messageId: m.text };
+      return { channelId: destination.channelId!, messageId: m.text };
     };
     const workerDb = other.db;
     const results = await Promise.all([

@@ -39,6 +39,13 @@ export const SLACK_METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = 
   'users.info': ['users:read', 'users:read.email'],
   // Faculty are prompted before their first contact: the delivery loop finds them by their roster email.
   'users.lookupByEmail': ['users:read.email'],
+  // Charts (milestone trends) are uploaded as PNGs next to their message.
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
+  // A CCC digest is posted only after checking that its channel is private (public and private channel info).
+  'conversations.info': ['channels:read', 'groups:read'],
+  // A chart for someone's DM needs the DM's channel id.
+  'conversations.open': ['im:write'],
 };
 
 /** The bot scopes the app needs: the methods' scopes, and `commands` for the slash command. */
@@ -46,12 +53,17 @@ export const SLACK_BOT_SCOPES: readonly string[] = [
   ...new Set([...Object.values(SLACK_METHOD_SCOPES).flat(), ...(SLACK_COMMANDS.length > 0 ? ['commands'] : [])]),
 ].sort();
 
+/** How long delivery waits for one Web API answer before treating the call as failed (and retrying it later). */
+export const SLACK_DELIVERY_TIMEOUT_MS = 10_000;
+
 /**
  * A WebClient for our own calls (delivery). The outbox owns retries: a 429 must surface with its Retry-After, and
- * a 5xx must not be retried behind its back (the SDK default retries for half an hour and could send twice).
+ * a 5xx must not be retried behind its back (the SDK default retries for half an hour and could send twice). A
+ * call that hangs is given up after a timeout (the SDK waits forever by default), so one slow answer cannot hold
+ * a delivery pass past its rows' lease.
  */
 export function createSlackWebClient(config: SlackConfig, options: WebClientOptions = {}): WebClient {
-  return new webApi.WebClient(config.botToken, slackClientOptions(config, options));
+  return new webApi.WebClient(config.botToken, { timeout: SLACK_DELIVERY_TIMEOUT_MS, ...slackClientOptions(config, options) });
 }
 
 function slackClientOptions(config: SlackConfig, options: WebClientOptions): WebClientOptions {
