@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { answerFeedbackRequest } from '../core/feedback-requests/answer-feedback-request.ts';
 import { requestFeedback } from '../core/feedback-requests/request-feedback.ts';
@@ -7,10 +8,59 @@ import type { Clock } from '../core/ports.ts';
 import { promptAfterRotations } from '../core/rotation-evaluations/prompt-after-rotations.ts';
 import { declineRotationEvaluation, submitRotationEvaluation } from '../core/rotation-evaluations/rotation-evaluation.ts';
 import type { Db } from '../db/client.ts';
-import { assignmentSupervisors, feedbackEntries, outboxMessages, people, rotationAssignments } from '../db/schema/index.ts';
+import {
+  assignmentSupervisors,
+  feedbackEntries,
+  outboxMessages,
+  people,
+  programMemberships,
+  rotationAssignments,
+  rotationSubcompetencies,
+  subcompetencies,
+} from '../db/schema/index.ts';
+import { MILESTONE_RATINGS, NOT_OBSERVED, type ObservedRating } from '../domain/rating.ts';
 import type { Message } from '../messages/model.ts';
 
 const DOMAIN = '@stelsewhere.example.org';
+
+/** A number in [0, n) fixed by the words given: the demo's stand-in for people's choices, stable across runs. */
+function pick(n: number, ...parts: string[]): number {
+  return createHash('sha256').update(parts.join('|')).digest().readUInt32BE(0) % n;
+}
+
+// Mid-year, on the scale's half steps (index into MILESTONE_RATINGS): PGY-1 around 2, PGY-2 3, PGY-3 4 — a half level
+// above what a three-year program expects then, so an ordinary spread of ratings stays inside the band.
+const TYPICAL_STEP: Record<number, number> = { 1: 3, 2: 5, 3: 7 };
+
+// The demo's stories for the CCC digest: one PGY-2 struggles with patient care, one PGY-3 with medical knowledge.
+const STRUGGLES: Record<string, string> = { 'gabe.lindqvist': 'PC', 'kenji.watanabe': 'MK' };
+
+const REINFORCING = [
+  'Reliable, kind with families, and follows through on every task.',
+  'Your presentations are organized and your plans are safe.',
+  'Nurses trust you: you return pages quickly and explain changes.',
+];
+const CORRECTIVE = [
+  'Commit to an assessment before presenting the plan.',
+  'Your differential stops at the first likely answer; name two alternatives.',
+  'Sign-outs miss contingencies; add an if/then for each sick patient.',
+];
+
+/** What a faculty member rates on an evaluation: each subcompetency the rotation assesses, near the resident's level. */
+function demoRatings(codes: readonly string[], handle: string, pgy: number, seed: string): Record<string, ObservedRating> {
+  const ratings: Record<string, ObservedRating> = {};
+  for (const code of codes) {
+    const roll = pick(8, seed, code);
+    if (roll === 0) {
+      ratings[code] = NOT_OBSERVED;
+      continue;
+    }
+    const struggling = STRUGGLES[handle] !== undefined && code.startsWith(STRUGGLES[handle]!);
+    const step = (TYPICAL_STEP[pgy] ?? 2) + (roll === 1 ? -1 : roll === 7 ? 1 : 0) - (struggling ? 2 : 0);
+    ratings[code] = MILESTONE_RATINGS[Math.max(0, Math.min(MILESTONE_RATINGS.length - 1, step))]!;
+  }
+  return ratings;
+}
 
 async function personId(db: Db, handle: string): Promise<string> {
   const [person] = await db.select({ id: people.id }).from(people).where(eq(people.email, `${handle}${DOMAIN}`));
@@ -65,11 +115,23 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
     const run = await promptAfterRotations({ ...ports, date: monthEnd });
     // Every supervisor answers the first resident on their list; one says they did not work together.
     const ended = await db
-      .select({ assignmentId: rotationAssignments.id, facultyId: assignmentSupervisors.facultyId })
+      .select({
+        assignmentId: rotationAssignments.id,
+        rotationId: rotationAssignments.rotationId,
+        facultyId: assignmentSupervisors.facultyId,
+        email: people.email,
+        pgy: programMemberships.pgy,
+      })
       .from(rotationAssignments)
       .innerJoin(assignmentSupervisors, eq(assignmentSupervisors.assignmentId, rotationAssignments.id))
+      .innerJoin(people, eq(people.id, rotationAssignments.residentId))
+      .innerJoin(programMemberships, and(eq(programMemberships.personId, people.id), eq(programMemberships.role, 'resident')))
       .where(eq(rotationAssignments.endsOn, monthEnd))
       .orderBy(asc(rotationAssignments.id));
+    const mapped = await db
+      .select({ rotationId: rotationSubcompetencies.rotationId, code: subcompetencies.code })
+      .from(rotationSubcompetencies)
+      .innerJoin(subcompetencies, eq(subcompetencies.id, rotationSubcompetencies.subcompetencyId));
     let evaluations = 0;
     for (const [index, row] of ended.entries()) {
       if (index % 3 === 2) {
@@ -80,10 +142,15 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
         ...ports,
         assignmentId: row.assignmentId,
         actorId: row.facultyId,
-        ratings: {},
-        directlyObserved: index % 2 === 0,
-        reinforcing: 'Reliable, kind with families, and follows through on every task.',
-        corrective: 'Commit to an assessment before presenting the plan.',
+        ratings: demoRatings(
+          mapped.filter((m) => m.rotationId === row.rotationId).map((m) => m.code),
+          row.email.replace(DOMAIN, ''),
+          row.pgy ?? 1,
+          `${row.assignmentId}|${row.facultyId}`,
+        ),
+        directlyObserved: pick(3, 'observed', row.assignmentId, row.facultyId) !== 0,
+        reinforcing: REINFORCING[pick(REINFORCING.length, 'reinforcing', row.assignmentId, row.facultyId)]!,
+        corrective: CORRECTIVE[pick(CORRECTIVE.length, 'corrective', row.assignmentId, row.facultyId)]!,
         nextStep: 'On your next block, state your leading diagnosis first when you present.',
       });
       if (result.ok && !result.alreadySubmitted) evaluations += 1;

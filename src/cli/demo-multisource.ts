@@ -49,6 +49,9 @@ export function messageAsPlainText(message: Message, indent = '    '): string[] 
         lines.push(...block.rows.map((row) => `  ${`${row.code} ${row.name}`.slice(0, 44).padEnd(44)} ${levelRowLine(block, row)}`));
         break;
       case 'chart':
+        // The image is drawn at send time; in text the chart is its words.
+        lines.push(`[Chart${block.title ? `: ${block.title}` : ''}] ${block.altText}`);
+        break;
       case 'actions':
         break;
     }

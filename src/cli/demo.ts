@@ -8,6 +8,7 @@ import { formatProblem, type ImportResult } from '../core/imports/problems.ts';
 import { importRotationMap } from '../core/rotations/import-rotation-map.ts';
 import { importRotationSchedule } from '../core/rotations/import-rotation-schedule.ts';
 import { type Db, openDatabase } from '../db/client.ts';
+import { runDemoDigest } from './demo-digest.ts';
 import { runDemoFeedbackLoop } from './demo-feedback-loop.ts';
 import { runDemoGrowth } from './demo-growth.ts';
 import { runDemoMultisource } from './demo-multisource.ts';
@@ -59,6 +60,7 @@ export async function runDemo({ out }: { out: (line: string) => void }): Promise
     await runDemoFeedbackLoop(db, out);
     await runDemoMultisource(db, out);
     await runDemoGrowth(db, out);
+    await runDemoDigest(db, out);
     return 0;
   } finally {
     await database.close();

@@ -132,8 +132,10 @@ export function levelOnScale(level: number): MilestoneRating {
 export interface SubcompetencyEvidence {
   code: string;
   name: string;
-  /** Faculty ratings this period, observed only. */
-  ratings: readonly number[];
+  /** How many faculty ratings (observed only) this period. */
+  ratingCount: number;
+  /** Their median (medianLevel; the database computes the same with percentile_cont); null without ratings. */
+  median: number | null;
   /** Scored 360 answers this period from rater groups visible under the anonymity rule; they are evidence too. */
   multisourceAnswers: number;
   /** The level at the previous period: the CCC's rating, or failing that that period's faculty median. */
@@ -172,8 +174,7 @@ export const CCC_FLAG_KINDS = ['below_expected', 'declining', 'low_multisource',
 export type CccFlagKind = (typeof CCC_FLAG_KINDS)[number];
 
 /** The suggested level of a subcompetency this period: the scale point of the faculty's median; null without ratings. */
-export function suggestedLevel(ratings: readonly number[]): number | null {
-  const median = medianLevel(ratings);
+export function suggestedLevel(median: number | null): number | null {
   return median === null ? null : scaleValue(levelOnScale(median));
 }
 
@@ -194,14 +195,14 @@ export function scaleValue(rating: MilestoneRating): number {
 export function cccFlags(evidence: ResidentEvidence): CccFlag[] {
   const flags: CccFlag[] = [];
   for (const sub of evidence.subcompetencies) {
-    const level = suggestedLevel(sub.ratings);
+    const level = suggestedLevel(sub.median);
     if (level === null) continue;
     if (evidence.expected !== null && isBelowExpected(level, evidence.expected)) {
       flags.push({ kind: 'below_expected', code: sub.code, name: sub.name, median: level, expected: evidence.expected });
     }
   }
   for (const sub of evidence.subcompetencies) {
-    const level = suggestedLevel(sub.ratings);
+    const level = suggestedLevel(sub.median);
     if (level !== null && sub.previous !== null && isDeclining(level, sub.previous)) {
       flags.push({ kind: 'declining', code: sub.code, name: sub.name, current: level, previous: sub.previous });
     }
@@ -221,7 +222,7 @@ export function cccFlags(evidence: ResidentEvidence): CccFlag[] {
   low.sort((a, b) => (order.get(a.code) ?? 999) - (order.get(b.code) ?? 999) || a.group.localeCompare(b.group));
   flags.push(...low);
   for (const sub of evidence.subcompetencies) {
-    if (sub.ratings.length === 0 && sub.multisourceAnswers === 0) flags.push({ kind: 'no_evidence', code: sub.code, name: sub.name });
+    if (sub.ratingCount === 0 && sub.multisourceAnswers === 0) flags.push({ kind: 'no_evidence', code: sub.code, name: sub.name });
   }
   if (evidence.directObservations < MIN_DIRECT_OBSERVATIONS) {
     flags.push({ kind: 'few_direct_observations', count: evidence.directObservations, minimum: MIN_DIRECT_OBSERVATIONS });

@@ -17,7 +17,8 @@ import {
 const sub = (code: string, ratings: number[], extra: Partial<SubcompetencyEvidence> = {}): SubcompetencyEvidence => ({
   code,
   name: `${code} name`,
-  ratings,
+  ratingCount: ratings.length,
+  median: medianLevel(ratings),
   multisourceAnswers: 0,
   previous: null,
   ...extra,
@@ -77,10 +78,10 @@ describe('medians and the scale', () => {
     expect(levelOnScale(2.5)).toBe('2.5');
     expect(levelOnScale(0.5)).toBe('not_yet_level_1');
     expect(levelOnScale(5)).toBe('5');
-    expect(suggestedLevel([2, 2.5])).toBe(2);
-    expect(suggestedLevel([2, 3])).toBe(2.5);
-    expect(suggestedLevel([0, 0, 1])).toBe(0);
-    expect(suggestedLevel([])).toBeNull();
+    expect(suggestedLevel(medianLevel([2, 2.5]))).toBe(2);
+    expect(suggestedLevel(medianLevel([2, 3]))).toBe(2.5);
+    expect(suggestedLevel(medianLevel([0, 0, 1]))).toBe(0);
+    expect(suggestedLevel(medianLevel([]))).toBeNull();
   });
 
   it('calls a step of the scale down from the previous period a decline', () => {
