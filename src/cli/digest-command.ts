@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { asc, eq } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import { renderTrendChartPng } from '../charts/trend-chart.ts';
 import { buildCccDigest } from '../core/ccc-digest/build-ccc-digest.ts';
 import { postCccDigest } from '../core/ccc-digest/post-ccc-digest.ts';

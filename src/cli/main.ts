@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { runDemo } from './demo.ts';
+import { runDigestCommand } from './digest-command.ts';
 import { IMPORT_KINDS, type ImportKind, runImport } from './import-command.ts';
 import { runJob } from './jobs-command.ts';
 import { startCommand } from './start-command.ts';
@@ -20,6 +21,9 @@ const USAGE = `Usage: stepping-stones <command>
                                      open the self-assessment window and ask for plan refreshes
   jobs run goal-nudges [--date YYYY-MM-DD] [--program SLUG]
                                      ask residents how their goals due that day went
+  digest --program SLUG --period CODE [--preview [--out DIR]]
+                                     the CCC digest: queue it for the private CCC channel, or
+                                     with --preview print it and write its chart PNGs, posting nothing
   demo                               load a demo program into an in-memory database and show it
   help                               this text`;
 
@@ -37,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       rotation: { type: 'string' },
       period: { type: 'string' },
       program: { type: 'string' },
+      preview: { type: 'boolean' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,6 +81,18 @@ async function main(argv: string[]): Promise<number> {
         rotation: text(values.rotation),
         period: text(values.period),
         program: text(values.program),
+        out,
+        err,
+      });
+    }
+    if (command === 'digest') {
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      return await runDigestCommand({
+        db: database.db,
+        program: text(values.program),
+        period: text(values.period),
+        preview: values.preview === true,
+        outDir: text(values.out),
         out,
         err,
       });
