@@ -120,7 +120,7 @@ describeOnEachEngine('the delivery worker', (ctx) => {
       }
     });
     // The header fails once: the replies are not due while it waits.
-    const flaky = recordingSender((text, call) => (call === 1 ? new DeliveryError('Slack answered HTTP 503') : undefined));
+    const flaky = recordingSender((_text, call) => (call === 1 ? new DeliveryError('Slack answered HTTP 503') : undefined));
     expect(await pass(flaky.sender)).toEqual({ sent: 0, failed: 1 });
     expect(flaky.texts()).toEqual(['Digest']);
     clock.set('2026-11-02T15:10:00Z');
