@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const optionalText = z
@@ -27,6 +28,8 @@ const environmentSchema = z.object({
   SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-').optional()),
   SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://slack.com/api/' }).optional()),
   LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  SCHEDULER: optionalText.pipe(z.enum(['on', 'off'], { message: 'must be on or off' }).default('on')),
+  INSTANCE_ID: optionalText.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
 });
 
 /** Database settings: PostgreSQL when a URL is given, otherwise embedded PGlite under the data folder. */
@@ -40,12 +43,28 @@ export interface SlackConfig {
   apiUrl?: string;
 }
 
+/**
+ * The daily scheduler: on by default on every instance (claims keep several from acting twice); `SCHEDULER=off`
+ * for extra web-only instances. The instance id names this process in job claims and cron slots.
+ */
+export interface SchedulerConfig {
+  enabled: boolean;
+  instance: string;
+}
+
 /** The whole validated configuration; modules receive their slice, never `process.env`. */
 export interface Config {
   database: DatabaseConfig;
   port: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   slack?: SlackConfig;
+  /** Absent: the scheduler runs, named after this host and process. */
+  scheduler?: SchedulerConfig;
+}
+
+/** How an instance is named when INSTANCE_ID is not set: unique per process on a host. */
+export function defaultInstanceId(): string {
+  return `${hostname()}:${process.pid}`;
 }
 
 /** Start-up stops with this: one sentence per bad variable, naming it. */
@@ -92,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     ...(slack ? { slack } : {}),
+    scheduler: { enabled: e.SCHEDULER === 'on', instance: e.INSTANCE_ID ?? defaultInstanceId() },
   };
 }
 

@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:http';
-import type { Config } from './config.ts';
+import { type Config, defaultInstanceId } from './config.ts';
 import { type Clock, systemClock } from './core/ports.ts';
 import { openDatabase } from './db/client.ts';
 import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH, type SlackApp } from './platforms/slack/app.ts';
 import { type SlackDelivery, startSlackDelivery } from './platforms/slack/delivery.ts';
+import { type Scheduler, startScheduler } from './scheduler/scheduler.ts';
 
-/** A running instance: its HTTP server and how to stop everything in order. */
+/** A running instance: its HTTP server, its scheduler (unless turned off) and how to stop everything in order. */
 export interface RunningSteppingStones {
   server: Server;
+  scheduler?: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -19,7 +21,8 @@ export interface StartOptions {
 /**
  * Composition root: config → database → migrations → Slack (its delivery loop, then its app: mounted at
  * `/slack/events` on the one HTTP server that also serves `/healthz`, or connected by Socket Mode; Teams mounts at
- * `/api/messages` when its adapter lands) → shutdown in reverse order.
+ * `/api/messages` when its adapter lands) → the daily scheduler (node-cron per program time zone, with a catch-up of
+ * missed days) → shutdown in reverse order.
  */
 export async function startSteppingStones(
   config: Config,
@@ -56,14 +59,19 @@ export async function startSteppingStones(
   await slack?.start();
   const mode = slack ? `, Slack: ${slack.mode === 'http' ? `HTTP on ${SLACK_EVENTS_PATH}` : 'Socket Mode'}` : '';
   log(`Stepping Stones listening on port ${config.port} (database: ${database.engine}${mode}).`);
+  const schedulerConfig = config.scheduler ?? { enabled: true, instance: defaultInstanceId() };
+  const scheduler = schedulerConfig.enabled ? startScheduler({ ...ports, instance: schedulerConfig.instance, log }) : undefined;
   return {
     server,
+    ...(scheduler ? { scheduler } : {}),
     stop: async () => {
-      // Stop taking requests, then let in-flight deliveries finish, then close the database they use.
+      // Stop taking requests and starting jobs, then let in-flight jobs and deliveries finish, then close the
+      // database they use.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await scheduler?.stop();
       await slack?.stop();
       await delivery?.stop();
       await database.close();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, hasChatPlatform, loadConfig } from '../src/config.ts';
 
@@ -14,7 +15,12 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('defaults to PGlite under ./data on port 3000 with no chat platform', () => {
     const config = loadConfig({});
-    expect(config).toEqual({ database: { engine: 'pglite', dataDir: './data' }, port: 3000, logLevel: 'info' });
+    expect(config).toEqual({
+      database: { engine: 'pglite', dataDir: './data' },
+      port: 3000,
+      logLevel: 'info',
+      scheduler: { enabled: true, instance: `${hostname()}:${process.pid}` },
+    });
     expect(hasChatPlatform(config)).toBe(false);
   });
 
@@ -54,5 +60,11 @@ describe('configuration', () => {
       'SLACK_SIGNING_SECRET is missing: set it to verify requests on /slack/events, or set SLACK_APP_TOKEN for Socket Mode.',
     ]);
     expect(problemsOf({ SLACK_SIGNING_SECRET: 'x' })).toEqual(['SLACK_BOT_TOKEN is missing: Slack needs the bot token (xoxb-…).']);
+  });
+
+  it('runs the scheduler unless SCHEDULER=off, under INSTANCE_ID when given', () => {
+    expect(loadConfig({ SCHEDULER: 'off', INSTANCE_ID: 'web-2' }).scheduler).toEqual({ enabled: false, instance: 'web-2' });
+    expect(loadConfig({ SCHEDULER: 'on' }).scheduler?.enabled).toBe(true);
+    expect(problemsOf({ SCHEDULER: 'no' })).toEqual(['SCHEDULER must be on or off.']);
   });
 });

@@ -1,7 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { AppError } from '../core/errors.ts';
-import { parseCalendarDate } from '../core/imports/csv.ts';
-import { nudgeDueGoals } from '../core/learning-plans/nudge-due-goals.ts';
 import { openPlanRefresh } from '../core/learning-plans/open-plan-refresh.ts';
 import { type Clock, systemClock } from '../core/ports.ts';
 import { openSelfAssessmentWindow } from '../core/self-assessment/open-self-assessment-window.ts';
@@ -72,28 +70,4 @@ export async function runSelfAssessmentJob(input: JobInput & { period: string | 
     return 1;
   }
   return failed ? 1 : 0;
-}
-
-/**
- * `stepping-stones jobs run goal-nudges [--date YYYY-MM-DD] [--program SLUG]`: asks each resident how it went with
- * their goals due that day (today by default). Safe to run again: each nudge is keyed by goal and date.
- */
-export async function runGoalNudgesJob(input: JobInput & { date: string | undefined; program: string | undefined }): Promise<number> {
-  const date = input.date === undefined ? new Date().toISOString().slice(0, 10) : parseCalendarDate(input.date);
-  if (!date) {
-    input.err(`--date must be a date like 2026-12-01, got "${input.date}".`);
-    return 1;
-  }
-  let programId: string | undefined;
-  if (input.program !== undefined) {
-    const found = await programsFor(input.db, input.program);
-    if (typeof found === 'string') {
-      input.err(found);
-      return 1;
-    }
-    programId = found[0]!.id;
-  }
-  const result = await nudgeDueGoals({ db: input.db, clock: input.clock ?? systemClock, date, ...(programId ? { programId } : {}) });
-  input.out(`goal-nudges ${date}: ${plural(result.nudged, 'nudge')} queued for goals due that day, ${result.alreadyNudged} already sent before.`);
-  return 0;
 }

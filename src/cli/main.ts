@@ -13,17 +13,16 @@ const USAGE = `Usage: stepping-stones <command>
   migrate                            apply database migrations and exit
   import programs|milestones|people|rotations|multisource|ccc-ratings FILE [--dry-run]
                                      load a file; --dry-run shows what would change
-  jobs run rotation-prompts [--date YYYY-MM-DD]
-                                     prompt faculty about rotations that ended that day
+  jobs run JOB [--date YYYY-MM-DD] [--program SLUG]
+                                     run a daily job by hand for a date (today by default), through the
+                                     scheduler's claims; JOB is daily (all of them) or one of:
+                                       rotation-prompts, multisource-rounds, evaluation-reminders,
+                                       evaluation-escalation, request-reminders, request-expiry,
+                                       self-assessment-window, goal-nudges
   jobs run multisource --rotation CODE [--date YYYY-MM-DD] | --period CODE [--program SLUG]
                                      open a 360 round: one DM per rater per resident
   jobs run self-assessment --period CODE [--program SLUG]
                                      open the self-assessment window and ask for plan refreshes
-  jobs run goal-nudges [--date YYYY-MM-DD] [--program SLUG]
-                                     ask residents how their goals due that day went
-  digest --program SLUG --period CODE [--preview [--out DIR]]
-                                     the CCC digest: queue it for the private CCC channel, or
-                                     with --preview print it and write its chart PNGs, posting nothing
   demo                               load a demo program into an in-memory database and show it
   help                               this text`;
 

@@ -98,3 +98,12 @@ export const HOME_ACTIONS = {
   /** Opens the request form, as /feedback alone does. */
   askForFeedback: 'home.ask-for-feedback',
 } as const;
+
+// Reminders, in an object of their own so these additions never touch the lists above. A reminder's original
+// actions (Give feedback / Did not work with, Answer / Can't answer) reuse the ids above and reach the same listeners.
+
+/** Snooze buttons of a reminder; the payload names what is snoozed (a feedback request, or a rotation prompt by one of its assignments). */
+export const REMINDER_ACTIONS = {
+  snoozeOneDay: 'reminder.snooze-1-day',
+  snoozeThreeDays: 'reminder.snooze-3-days',
+} as const;

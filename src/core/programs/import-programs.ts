@@ -21,6 +21,10 @@ const programSchema = z.object({
     .regex(/^[A-Z0-9-]+ \S+$/, 'must be a set code and version, like "IM 2.0"')
     .optional(),
   multisource_threshold: z.number().int().min(3, 'must be at least 3, so 360 raters stay anonymous').default(3),
+  /** Days after which a resident's unanswered feedback request expires (the resident is told). */
+  request_expiry_days: z.number().int().min(1, 'must be between 1 and 90 days').max(90, 'must be between 1 and 90 days').default(14),
+  /** Days before each CCC meeting that its digest is posted to the CCC channel. */
+  ccc_digest_lead_days: z.number().int().min(0, 'must be between 0 and 60 days').max(60, 'must be between 0 and 60 days').default(7),
   academic_years: z.array(z.number().int().min(2000).max(2100)).default([]),
   ccc: z
     .object({
@@ -79,6 +83,8 @@ export async function importPrograms(input: { db: Db; text: string; file: string
         milestoneSetCode: setCode ?? null,
         milestoneSetVersion: setVersion ?? null,
         multisourceThreshold: program.multisource_threshold,
+        requestExpiryDays: program.request_expiry_days,
+        cccDigestLeadDays: program.ccc_digest_lead_days,
         cccSlackChannelId: program.ccc.slack_channel ?? null,
         cccTeamsConversationId: program.ccc.teams_conversation ?? null,
       };

@@ -14,6 +14,7 @@ import {
   MULTISOURCE_FORMS,
   PLAN_ACTIONS,
   PLAN_FORMS,
+  REMINDER_ACTIONS,
   SELF_ASSESSMENT_ACTIONS,
   SELF_ASSESSMENT_FORMS,
 } from '../../../src/messages/actions.ts';
@@ -108,6 +109,7 @@ describe('manifests/slack/manifest.yaml agrees with the code', () => {
         ...Object.values(SELF_ASSESSMENT_ACTIONS),
         ...Object.values(PLAN_ACTIONS),
         ...Object.values(HOME_ACTIONS),
+        ...Object.values(REMINDER_ACTIONS),
       ].sort(),
     );
     expect([...SLACK_VIEW_CALLBACK_IDS].sort()).toEqual(

@@ -8,6 +8,7 @@ import {
   MULTISOURCE_FORMS,
   PLAN_ACTIONS,
   PLAN_FORMS,
+  REMINDER_ACTIONS,
   SELF_ASSESSMENT_ACTIONS,
   SELF_ASSESSMENT_FORMS,
 } from '../../../messages/actions.ts';
@@ -41,6 +42,7 @@ import {
 import { closeGoalFormSubmission, goalFormSubmission } from './plan-form-submissions.ts';
 import { requestFormSubmission } from './request-form-submission.ts';
 import { compareWithCccButton, goalsFromGapsButton, startSelfAssessmentButton } from './self-assessment-buttons.ts';
+import { snoozeOneDayButton, snoozeThreeDaysButton } from './snooze-buttons.ts';
 import { selfAssessmentPageSubmission, selfAssessmentSubmitSubmission } from './self-assessment-page-submission.ts';
 import { thankButton } from './thank-button.ts';
 
@@ -79,6 +81,8 @@ export const ACTION_LISTENERS: Readonly<Record<string, (deps: SlackDeps) => Acti
   [PLAN_ACTIONS.stillWorking]: stillWorkingButton,
   [PLAN_ACTIONS.drop]: dropGoalButton,
   [HOME_ACTIONS.askForFeedback]: askForFeedbackButton,
+  [REMINDER_ACTIONS.snoozeOneDay]: snoozeOneDayButton,
+  [REMINDER_ACTIONS.snoozeThreeDays]: snoozeThreeDaysButton,
 };
 
 /** Modal submissions by callback_id (the form's submitActionId). */

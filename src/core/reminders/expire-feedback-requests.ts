@@ -1,0 +1,76 @@
+import { and, eq, inArray, lt } from 'drizzle-orm';
+import { feedbackRequests, outboxMessages } from '../../db/schema/index.ts';
+import { enqueueMessage } from '../../delivery/outbox.ts';
+import { addDays } from '../../domain/calendar.ts';
+import { feedbackRequestMessage } from '../../messages/feedback.ts';
+import { requestExpiredMessage } from '../../messages/reminders.ts';
+import { nameOf, requestView } from '../feedback-requests/views.ts';
+import type { CorePorts } from '../ports.ts';
+import { programDay } from './program-day.ts';
+import { REMINDER_DAYS } from './reminder-rules.ts';
+import { zonedInstant } from './zoned-time.ts';
+
+/** What one run did. */
+export interface ExpiryRunResult {
+  expired: number;
+}
+
+/**
+ * Closes requests still open `programs.requestExpiryDays` days after they were asked (in the program's days): the
+ * resident is told to ask someone else, and the faculty member's DM (and any reminder) loses its buttons, replaced
+ * in place once those messages are known to have been sent. The status change is conditional (open → expired), so
+ * a request answered a moment before, or a second run, changes and sends nothing.
+ */
+export async function expireFeedbackRequests(input: CorePorts & { programId: string; date: string }): Promise<ExpiryRunResult> {
+  const { program } = await programDay(input.db, input.clock, input.programId);
+  // Asked on or before date − expiryDays: before the start of the following local day.
+  const before = zonedInstant(program.timeZone, addDays(input.date, -program.requestExpiryDays + 1));
+  const due = await input.db
+    .select({ id: feedbackRequests.id })
+    .from(feedbackRequests)
+    .where(and(eq(feedbackRequests.programId, program.id), eq(feedbackRequests.status, 'open'), lt(feedbackRequests.createdAt, before)));
+  let expired = 0;
+  for (const { id } of due) {
+    const done = await input.db.transaction(async (tx) => {
+      const [request] = await tx
+        .update(feedbackRequests)
+        .set({ status: 'expired', closedAt: input.clock.now() })
+        .where(and(eq(feedbackRequests.id, id), eq(feedbackRequests.status, 'open')))
+        .returning();
+      if (!request) return false;
+      await enqueueMessage(tx, {
+        idempotencyKey: `feedback-expired:${request.id}:${request.residentId}`,
+        kind: 'feedback-expired',
+        recipientPersonId: request.residentId,
+        programId: program.id,
+        message: requestExpiredMessage({
+          assessorName: await nameOf(tx, request.assessorId),
+          question: request.question,
+          expiryDays: program.requestExpiryDays,
+        }),
+      });
+      const original = `feedback-request:${request.id}:${request.assessorId}`;
+      const reminders = REMINDER_DAYS.map((stage) => `reminder:feedback-request:${request.id}:${request.assessorId}:${stage}`);
+      const sent = (
+        await tx
+          .select({ key: outboxMessages.idempotencyKey })
+          .from(outboxMessages)
+          .where(inArray(outboxMessages.idempotencyKey, [original, ...reminders]))
+      ).map((r) => r.key);
+      const closed = feedbackRequestMessage(await requestView(tx, request));
+      for (const key of sent) {
+        await enqueueMessage(tx, {
+          idempotencyKey: `expired:${key}`,
+          kind: 'feedback-request-expired',
+          recipientPersonId: request.assessorId,
+          programId: program.id,
+          replacesKey: key,
+          message: closed,
+        });
+      }
+      return true;
+    });
+    if (done) expired += 1;
+  }
+  return { expired };
+}
