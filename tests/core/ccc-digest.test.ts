@@ -1,0 +1,184 @@
+import { asc, eq, like } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCccDigest, type CccDigest } from '../../src/core/ccc-digest/build-ccc-digest.ts';
+import { cccDigestHeaderKey, postCccDigest } from '../../src/core/ccc-digest/post-ccc-digest.ts';
+import { outboxMessages, programs } from '../../src/db/schema/index.ts';
+import { cccDigestMessages } from '../../src/messages/ccc-digest.ts';
+import { type Message, parseMessage } from '../../src/messages/model.ts';
+import { renderMessages, SLACK_LIMITS } from '../../src/platforms/slack/render/block-kit.ts';
+import { type CccDigestProgram, seedCccDigestProgram } from '../helpers/ccc-digest-program.ts';
+import { describeOnEachEngine } from '../helpers/db.ts';
+import { fixedClock } from '../helpers/demo-program.ts';
+import { refusal } from '../helpers/refusal.ts';
+
+const flagsOf = (digest: CccDigest, kind: string) =>
+  digest.residents.flatMap((r) => r.flags.filter((f) => f.kind === kind).map((f) => `${r.name}${'code' in f ? `:${f.code}` : ''}`)).sort();
+
+describeOnEachEngine('CCC digest', (ctx) => {
+  // A week before the mid-year meeting, as the scheduler posts it.
+  const clock = fixedClock('2027-01-08T15:00:00Z');
+  let seeded: CccDigestProgram;
+  let digest: CccDigest;
+  beforeAll(async () => {
+    seeded = await seedCccDigestProgram(ctx.db);
+    digest = await buildCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2026-mid' });
+  });
+
+  it('flags below the expected band, declining, low 360 and few direct observations for the right residents only', () => {
+    expect(flagsOf(digest, 'below_expected')).toEqual(['Elena Petrova:PC3']);
+    expect(flagsOf(digest, 'declining')).toEqual(['Farah Haddad:MK1', 'Isaac Mensah:PC1']);
+    expect(flagsOf(digest, 'low_multisource')).toEqual(['Isaac Mensah:PROF1']);
+    expect(flagsOf(digest, 'few_direct_observations')).toEqual(
+      ['Ana Ruiz', 'Dev Patel', 'Gabe Lindqvist', 'Hana Sato', 'Julia Costa', 'Kenji Watanabe', 'Lena Fischer'].sort(),
+    );
+    const elena = digest.residents.find((r) => r.name === 'Elena Petrova')!;
+    expect(elena.flags[0]).toEqual({ kind: 'below_expected', code: 'PC3', name: 'Clinical Reasoning', median: 2, expected: 2.5 });
+    const farah = digest.residents.find((r) => r.name === 'Farah Haddad')!;
+    expect(farah.flags.find((f) => f.kind === 'declining')).toMatchObject({ current: 2.5, previous: 3 });
+    const isaac = digest.residents.find((r) => r.name === 'Isaac Mensah')!;
+    expect(isaac.flags.find((f) => f.kind === 'low_multisource')).toMatchObject({ group: 'nurse', mean: 2.3 });
+    expect(isaac.flags.find((f) => f.kind === 'declining')).toMatchObject({ code: 'PC1', current: 3.5, previous: 4 });
+  });
+
+  it('flags a subcompetency without evidence, counting visible 360 answers as evidence and hidden ones not', () => {
+    const noEvidence = (name: string) =>
+      digest.residents.find((r) => r.name === name)!.flags.flatMap((f) => (f.kind === 'no_evidence' ? [f.code] : []));
+    expect(noEvidence('Elena Petrova')).not.toContain('PC3');
+    expect(noEvidence('Elena Petrova')).toContain('PROF4');
+    expect(noEvidence('Elena Petrova')).toHaveLength(19);
+    // Isaac: PC1 from faculty; PROF1 and ICS2 from the nurses (three raters). The pharmacist alone shows nothing.
+    expect(noEvidence('Isaac Mensah')).not.toEqual(expect.arrayContaining(['PC1']));
+    expect(noEvidence('Isaac Mensah')).not.toContain('PROF1');
+    expect(noEvidence('Isaac Mensah')).not.toContain('ICS2');
+    expect(noEvidence('Isaac Mensah')).toHaveLength(18);
+    expect(noEvidence('Dev Patel')).toHaveLength(21);
+  });
+
+  it('puts flagged residents first, most flagged at the top, and totals the evidence in the header', () => {
+    expect(digest.totals).toMatchObject({ residents: 12, flagged: 10, multisourceResponses: 4 });
+    expect(digest.totals.evidence).toEqual({ rotationEvaluations: 1, requested: 0, unsolicited: 16, directObservations: 16, ratings: 22 });
+    expect(digest.totals.multisourceByGroup).toEqual([
+      { group: 'nurse', label: 'Nurses', responses: 3 },
+      { group: 'pharmacist', label: 'Pharmacists', responses: 1 },
+    ]);
+    const order = digest.residents.map((r) => [r.name, r.flagged]);
+    expect(order.slice(0, 10).every(([, flagged]) => flagged)).toBe(true);
+    expect(order.slice(10)).toEqual([
+      ['Ben Okafor', false],
+      ['Chloe Nguyen', false],
+    ]);
+    // Isaac has three pressing flags (declining, low 360, and none else); he leads.
+    expect(order[0]).toEqual(['Isaac Mensah', true]);
+  });
+
+  it('counts each source once in its period: a January evaluation of a July block is mid-year, February feedback is not', () => {
+    const elena = digest.residents.find((r) => r.name === 'Elena Petrova')!;
+    expect(elena.evidence).toEqual({ rotationEvaluations: 1, requested: 0, unsolicited: 2, directObservations: 3, ratings: 5 });
+    expect(elena.subcompetencies.find((s) => s.code === 'PC3')).toMatchObject({ ratings: 3, suggested: 2 });
+    expect(elena.narratives.map((n) => [n.kind, n.text, n.on])).toEqual([
+      ['reinforcing', 'Elena keeps her patients’ families informed.', '2026-09-10'],
+      ['corrective', 'Elena should commit to a leading diagnosis.', '2026-09-10'],
+      ['corrective', 'Elena’s July sign-outs missed contingencies.', '2026-07-31'],
+    ]);
+    expect(JSON.stringify(digest)).not.toContain('Too late to count');
+  });
+
+  it('reports a group below the threshold as a count only, and names no rater anywhere', () => {
+    const isaac = digest.residents.find((r) => r.name === 'Isaac Mensah')!;
+    expect(isaac.multisource).toEqual([
+      {
+        group: 'nurse',
+        label: 'Nurses',
+        asked: 3,
+        responses: 3,
+        didNotWorkWith: 0,
+        visible: true,
+        subcompetencies: [
+          { code: 'PROF1', name: 'Professional Behavior', mean: 2.3 },
+          { code: 'ICS2', name: expect.any(String), mean: 4 },
+        ],
+      },
+      { group: 'pharmacist', label: 'Pharmacists', asked: 1, responses: 1, didNotWorkWith: 0, visible: false, subcompetencies: [] },
+    ]);
+    const everything = JSON.stringify([digest, cccDigestMessages(digest)]);
+    for (const word of ['Rosa', 'Delgado', 'Becker', 'Uma Iyer', 'Nadia', 'Karim', 'says hello']) expect(everything).not.toContain(word);
+  });
+
+  it('draws a trend over the periods the resident was in the program, with the expected level', () => {
+    const farah = digest.residents.find((r) => r.name === 'Farah Haddad')!;
+    expect(farah.trend.periods).toEqual(['2025-end', '2026-mid']);
+    expect(farah.trend.expected).toEqual([2, 2.5]);
+    expect(farah.trend.lines[0]).toEqual({ code: 'MK1', name: 'Applied Foundational Sciences', levels: [3, 2.5] });
+    const ana = digest.residents.find((r) => r.name === 'Ana Ruiz')!;
+    expect(ana.trend.periods).toEqual(['2026-mid']);
+    expect(ana.expectedLevel).toBe(1.5);
+  });
+
+  it('builds messages within Slack limits: one header, one reply per resident with a chart described in words', () => {
+    const messages = cccDigestMessages(digest);
+    expect(messages.header.text).toContain('12 residents, 10 flagged');
+    expect(messages.residents.map((r) => r.residentId)).toEqual(digest.residents.map((r) => r.residentId));
+    const check = (m: Message) => {
+      expect(parseMessage(JSON.parse(JSON.stringify(m)))).toEqual(m);
+      const parts = renderMessages(m);
+      expect(parts).toHaveLength(1);
+      expect(parts[0]!.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.messageBlocks);
+    };
+    check(messages.header);
+    for (const resident of messages.residents) {
+      check(resident.message);
+      const charts = resident.message.blocks.filter((b) => b.type === 'chart');
+      expect(charts).toHaveLength(1);
+    }
+    const farah = messages.residents.find((r) => r.residentId === seeded.ids.farah)!.message;
+    const chart = farah.blocks.find((b) => b.type === 'chart')!;
+    expect(chart.type === 'chart' && chart.altText).toContain('MK1 3 → 2.5');
+    const words = JSON.stringify(farah.blocks.filter((b) => b.type !== 'chart'));
+    expect(words).toContain('MK1* declining: 2.5 this period, 3 last period');
+  });
+
+  describe('posting', () => {
+    it('enqueues the header to the CCC channel and one thread reply per resident, flagged first, once', async () => {
+      const first = await postCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2026-mid' });
+      expect(first).toEqual({ residents: 12, flagged: 10, enqueued: 13 });
+      const rows = await ctx.db
+        .select()
+        .from(outboxMessages)
+        .where(like(outboxMessages.idempotencyKey, `ccc-digest:${seeded.programId}:2026-mid:%`))
+        .orderBy(asc(outboxMessages.createdAt), asc(outboxMessages.id));
+      const headerKey = cccDigestHeaderKey(seeded.programId, '2026-mid');
+      expect(rows[0]).toMatchObject({
+        idempotencyKey: headerKey,
+        kind: 'ccc-digest-header',
+        platform: 'slack',
+        recipientChannelId: 'C0CCCDEMO01',
+        recipientPersonId: null,
+        programId: seeded.programId,
+        threadParentKey: null,
+      });
+      const replies = rows.slice(1);
+      expect(replies).toHaveLength(12);
+      for (const reply of replies) {
+        expect(reply).toMatchObject({ kind: 'ccc-digest-resident', threadParentKey: headerKey, recipientChannelId: 'C0CCCDEMO01', programId: seeded.programId });
+      }
+      expect(replies.map((r) => r.idempotencyKey)).toEqual(digest.residents.map((r) => `ccc-digest:${seeded.programId}:2026-mid:resident:${r.residentId}`));
+
+      const again = await postCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2026-mid' });
+      expect(again).toEqual({ residents: 12, flagged: 10, enqueued: 0 });
+    });
+
+    it('refuses without a CCC channel, saying how to set one, and enqueues nothing', async () => {
+      await ctx.db.update(programs).set({ cccSlackChannelId: null }).where(eq(programs.id, seeded.programId));
+      const before = await ctx.db.select().from(outboxMessages);
+      const error = await refusal(postCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2026-end' }));
+      expect(error.userMessage).toMatch(/has no CCC channel.*ccc\.slack_channel.*import programs/);
+      expect(await ctx.db.select().from(outboxMessages)).toHaveLength(before.length);
+      await ctx.db.update(programs).set({ cccSlackChannelId: 'C0CCCDEMO01' }).where(eq(programs.id, seeded.programId));
+    });
+
+    it('refuses an unknown period with the codes that exist', async () => {
+      const error = await refusal(buildCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2031-mid' }));
+      expect(error.userMessage).toContain('2026-mid');
+    });
+  });
+});
