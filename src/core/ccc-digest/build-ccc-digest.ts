@@ -390,3 +390,6 @@ function pickNarratives(rows: readonly NarrativeRow[]): DigestNarrative[] {
   if (seconds[0]) picked.push(seconds[0]);
   return picked.map(({ rank: _rank, ...narrative }) => narrative);
 }
+
+/** The digest types live with their messages; they are re-exported here for callers of buildCccDigest. */
+export type { CccDigest, DigestResident } from '../../messages/ccc-digest.ts';
