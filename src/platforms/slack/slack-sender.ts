@@ -76,7 +76,7 @@ export function createSlackSender(client: WebClient, options: SlackSenderOptions
     return id;
   }
 
-  async function uploadChart(channelId: string, threadId: string | undefined, chart: ChartBlock): Promise<string> {
+  async function uploadChart(channelId: string, threadId: string | undefined, chart: ChartBlock, comment: string | undefined): Promise<string> {
     let png: Uint8Array;
     try {
       png = await renderChart(chart);
@@ -113,6 +113,7 @@ export function createSlackSender(client: WebClient, options: SlackSenderOptions
       files: [{ id: target.file_id, title: chart.title ?? chart.altText }],
       channel_id: channelId,
       ...(threadId ? { thread_ts: threadId } : {}),
+      ...(comment ? { initial_comment: comment } : {}),
     });
     return target.file_id;
   }
@@ -125,10 +126,12 @@ export function createSlackSender(client: WebClient, options: SlackSenderOptions
         if (context.kind.startsWith('ccc-digest') && destination.channelId) await checkPrivate(destination.channelId);
         const charts = message.blocks.filter((block): block is ChartBlock => block.type === 'chart');
         if (charts.length > 0 && charts.length === message.blocks.length) {
-          // A follow-up part of only charts: upload them (one each, as the worker splits them).
+          // Only charts (a follow-up part, one chart each): uploaded, the message's text as the image's caption.
           const channelId = destination.channelId ?? (await dmChannel(destination.userId!));
           let fileId = '';
-          for (const chart of charts) fileId = await uploadChart(channelId, destination.threadId, chart);
+          for (const [index, chart] of charts.entries()) {
+            fileId = await uploadChart(channelId, destination.threadId, chart, index === 0 ? message.text : undefined);
+          }
           return { channelId, messageId: fileId };
         }
         const [first, ...rest] = neutralParts(message);
@@ -146,7 +149,7 @@ export function createSlackSender(client: WebClient, options: SlackSenderOptions
           posted ??= { channelId: String(response.channel), messageId: String(response.ts) };
         }
         if (!posted) throw new DeliveryError('nothing to send', { permanent: true });
-        const followUps = [...rest, ...charts.map((chart) => ({ text: chart.altText, blocks: [chart] }))];
+        const followUps = [...rest, ...charts.map((chart) => ({ text: chart.title ?? chart.altText, blocks: [chart] }))];
         return followUps.length > 0 ? { ...posted, followUps } : posted;
       });
     },
