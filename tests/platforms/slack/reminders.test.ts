@@ -67,7 +67,7 @@ describeOnEachEngine('Slack: reminders with Snooze, Can’t answer and Did not w
     ]);
   });
 
-  it('Snooze 3 days replaces the buttons with "Snoozed until …" and stores the snooze; someone else's click is refused', async () => {
+  it('Snooze 3 days replaces the buttons with "Snoozed until …" and stores the snooze; someone else’s click is refused', async () => {
     world.clock.set('2026-11-03T20:30:00Z');
     const click = await world.click('samuel.brooks', samuel, world.button(samuel, REMINDER_ACTIONS.snoozeThreeDays));
     expect(click.status).toBe(200);
