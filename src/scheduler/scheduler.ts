@@ -29,6 +29,8 @@ export interface SchedulerOptions {
   cronExpression?: string;
   /** Tests: no hourly refresh task. */
   refresh?: boolean;
+  /** Called when this instance runs a zone's fire (after the coordinator said yes), e.g. to count fires in tests. */
+  onFire?: (fire: { timeZone: string; slot: Date }) => void;
 }
 
 /** What a catch-up ran: per program slug, the dates it ran daily jobs for. */
@@ -111,6 +113,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   async function runZone(timeZone: string, slot: Date): Promise<void> {
+    options.onFire?.({ timeZone, slot });
     const date = dateIn(timeZone, slot);
     for (const program of await programsIn(timeZone)) await runDay(program, date);
   }
@@ -120,6 +123,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const task = cron.schedule(
       expression,
       async (context) => {
+        // A fire elected while stopping: the database may be closing under it.
+        if (stopped) return;
         try {
           await serial(() => runZone(timeZone, context.date));
         } catch (error) {
