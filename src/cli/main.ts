@@ -18,7 +18,7 @@ const USAGE = `Usage: stepping-stones <command>
                                      scheduler's claims; JOB is daily (all of them) or one of:
                                        rotation-prompts, multisource-rounds, evaluation-reminders,
                                        evaluation-escalation, request-reminders, request-expiry,
-                                       self-assessment-window, goal-nudges
+                                       self-assessment-window, goal-nudges, ccc-digest
   jobs run multisource --rotation CODE [--date YYYY-MM-DD] | --period CODE [--program SLUG]
                                      open a 360 round: one DM per rater per resident
   jobs run self-assessment --period CODE [--program SLUG]

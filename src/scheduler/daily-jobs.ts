@@ -1,4 +1,5 @@
 import { and, asc, between, eq, exists, inArray, min } from 'drizzle-orm';
+import { cccDigestHeaderKey, postCccDigest } from '../core/ccc-digest/post-ccc-digest.ts';
 import { nudgeDueGoals } from '../core/learning-plans/nudge-due-goals.ts';
 import { openPlanRefresh } from '../core/learning-plans/open-plan-refresh.ts';
 import { openMultisourceRound } from '../core/multisource/open-multisource-round.ts';
@@ -10,7 +11,7 @@ import { remindOpenFeedbackRequests } from '../core/reminders/remind-feedback-re
 import { promptAfterRotations } from '../core/rotation-evaluations/prompt-after-rotations.ts';
 import { openSelfAssessmentWindow } from '../core/self-assessment/open-self-assessment-window.ts';
 import type { Db } from '../db/client.ts';
-import { cccMeetings, jobClaims, type programs, reportingPeriods, rotationAssignments, rotationRaters, rotations } from '../db/schema/index.ts';
+import { cccMeetings, jobClaims, outboxMessages, type programs, reportingPeriods, rotationAssignments, rotationRaters, rotations } from '../db/schema/index.ts';
 import { addDays } from '../domain/calendar.ts';
 import { claimJobPeriod, finishJobPeriod } from './job-claims.ts';
 
@@ -140,6 +141,28 @@ export const DAILY_JOBS: readonly DailyJob[] = [
     summary: 'ask residents how their learning goals due that day went',
     run: ({ db, clock, program, date }) =>
       nudgeDueGoals({ db, clock, date, programId: program.id }).then((r) => ({ nudged: r.nudged, alreadyNudged: r.alreadyNudged })),
+  },
+  {
+    name: 'ccc-digest',
+    summary: 'post the CCC digest to the CCC channel the program’s digest lead days (7 by default) before each meeting',
+    async run({ db, clock, program, date }) {
+      let posted = 0;
+      let enqueued = 0;
+      for (const { period, meetsOn } of await periodsWithMeetings(db, program.id)) {
+        // From the lead day until the meeting, so a scheduler down on the lead day still posts it on its first day
+        // back; once the header is queued the other days do not even build it.
+        if (!meetsOn || date < addDays(meetsOn, -program.cccDigestLeadDays) || date >= meetsOn) continue;
+        const [queued] = await db
+          .select({ key: outboxMessages.idempotencyKey })
+          .from(outboxMessages)
+          .where(eq(outboxMessages.idempotencyKey, cccDigestHeaderKey(program.id, period.code)));
+        if (queued) continue;
+        const digest = await postCccDigest({ db, clock, programId: program.id, periodCode: period.code });
+        posted += 1;
+        enqueued += digest.enqueued;
+      }
+      return { posted, enqueued };
+    },
   },
 ];
 
