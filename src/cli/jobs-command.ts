@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '../core/ports.ts';
 import type { Db } from '../db/client.ts';
 import { programs } from '../db/schema/index.ts';
 import { dateIn } from '../domain/calendar.ts';
-import { DAILY_JOB_NAMES, DAILY_JOBS, type DailyJobOutcome, type ProgramRow, runDailyJob } from '../scheduler/daily-jobs.ts';
+import { DAILY_JOB_NAMES, DAILY_JOBS, type DailyJobOutcome, HAND_RUN_PREFIX, type ProgramRow, runDailyJob } from '../scheduler/daily-jobs.ts';
 import { runSelfAssessmentJob } from './growth-jobs.ts';
 import { runMultisourceJob } from './multisource-job.ts';
 
@@ -77,7 +77,7 @@ export async function runJob(input: {
     return 1;
   }
   const clock = input.clock ?? systemClock;
-  const instance = `cli:${hostname()}:${process.pid}`;
+  const instance = `${HAND_RUN_PREFIX}${hostname()}:${process.pid}`;
   const jobs = input.name === 'daily' ? DAILY_JOBS : DAILY_JOBS.filter((job) => job.name === input.name);
   let failed = false;
 

@@ -1,4 +1,4 @@
-import { and, asc, between, eq, exists, inArray, min } from 'drizzle-orm';
+import { and, asc, between, eq, exists, inArray, min, notLike } from 'drizzle-orm';
 import { cccDigestHeaderKey, postCccDigest } from '../core/ccc-digest/post-ccc-digest.ts';
 import { nudgeDueGoals } from '../core/learning-plans/nudge-due-goals.ts';
 import { openPlanRefresh } from '../core/learning-plans/open-plan-refresh.ts';
@@ -16,6 +16,9 @@ import { addDays } from '../domain/calendar.ts';
 import { claimJobPeriod, finishJobPeriod } from './job-claims.ts';
 
 export type ProgramRow = typeof programs.$inferSelect;
+
+/** Claims made by `jobs run` carry this prefix in their instance name. */
+export const HAND_RUN_PREFIX = 'cli:';
 
 /** What a daily job is given: the program and the program-local date it runs for (today, or a missed day). */
 export interface DailyJobContext {
@@ -231,7 +234,9 @@ export async function firstClaimedDates(db: Db, programIds: string[]): Promise<M
   const rows = await db
     .select({ scope: jobClaims.scope, first: min(jobClaims.period) })
     .from(jobClaims)
-    .where(and(inArray(jobClaims.scope, programIds), inArray(jobClaims.job, [...DAILY_JOB_NAMES])))
+    // Hand runs (`jobs run`, instance `cli:…`) of past dates are not the scheduler's days: they must not make it
+    // replay the days before its own first one.
+    .where(and(inArray(jobClaims.scope, programIds), inArray(jobClaims.job, [...DAILY_JOB_NAMES]), notLike(jobClaims.claimedBy, `${HAND_RUN_PREFIX}%`)))
     .groupBy(jobClaims.scope);
   return new Map(rows.flatMap((r) => (r.first ? [[r.scope, r.first] as const] : [])));
 }
