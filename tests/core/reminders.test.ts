@@ -1,6 +1,8 @@
 import { and, eq, like } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { answerFeedbackRequest, declineFeedbackRequest } from '../../src/core/feedback-requests/answer-feedback-request.ts';
+import { formatProblem } from '../../src/core/imports/problems.ts';
+import { importPrograms } from '../../src/core/programs/import-programs.ts';
 import { requestFeedback } from '../../src/core/feedback-requests/request-feedback.ts';
 import { escalateOverdueEvaluations } from '../../src/core/reminders/escalate-evaluations.ts';
 import { expireFeedbackRequests } from '../../src/core/reminders/expire-feedback-requests.ts';
@@ -317,5 +319,33 @@ describeOnEachEngine('reminders, escalation and expiry in the core', (ctx) => {
         await ctx.db.update(programs).set({ requestExpiryDays: 14 }).where(eq(programs.id, programId));
       }
     });
+  });
+});
+
+describeOnEachEngine('the programs file sets request expiry and digest lead days', (ctx) => {
+  const file = (extra: string) =>
+    [
+      'institution: { slug: st-elsewhere, name: St. Elsewhere Medical Center }',
+      'programs:',
+      '  - slug: surgery',
+      '    name: St. Elsewhere Surgery',
+      '    specialty: Surgery',
+      '    time_zone: America/Denver',
+      extra,
+      '',
+    ].join('\n');
+
+  it('stores them, defaults them to 14 and 7, and refuses values out of range in a sentence', async () => {
+    const defaults = await importPrograms({ db: ctx.db, text: file(''), file: 'programs.yaml', dryRun: false });
+    expect(defaults.ok).toBe(true);
+    expect(await ctx.db.select({ expiry: programs.requestExpiryDays, lead: programs.cccDigestLeadDays }).from(programs)).toEqual([{ expiry: 14, lead: 7 }]);
+    const set = await importPrograms({ db: ctx.db, text: file('    request_expiry_days: 10\n    ccc_digest_lead_days: 3'), file: 'programs.yaml', dryRun: false });
+    expect(set.ok).toBe(true);
+    expect(await ctx.db.select({ expiry: programs.requestExpiryDays, lead: programs.cccDigestLeadDays }).from(programs)).toEqual([{ expiry: 10, lead: 3 }]);
+    const refused = await importPrograms({ db: ctx.db, text: file('    request_expiry_days: 0\n    ccc_digest_lead_days: 61'), file: 'programs.yaml', dryRun: false });
+    expect(refused.ok ? [] : refused.problems.map(formatProblem)).toEqual([
+      'programs.yaml:7: programs.0.request_expiry_days must be between 1 and 90 days',
+      'programs.yaml:8: programs.0.ccc_digest_lead_days must be between 0 and 60 days',
+    ]);
   });
 });
