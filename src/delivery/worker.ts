@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { chatIdentities, outboxMessages, people, programMemberships } from '../db/schema/index.ts';
 import type { Clock } from '../core/ports.ts';
@@ -134,19 +134,28 @@ export async function deliverDueMessages(input: DeliveryPassInput): Promise<{ se
   const platforms = Object.keys(input.senders) as Platform[];
   if (platforms.length === 0) return { sent: 0, failed: 0 };
   const claimed = await claimDueRows(input, platforms);
+  // Rows for one destination go one after another, in order (without pacing a pass may hold several); different
+  // destinations go side by side, a few at a time.
+  const byDestination = new Map<string, { row: OutboxRow; leaseUntil: Date }[]>();
+  for (const item of claimed) {
+    const key = paceKeyOf(item.row);
+    byDestination.set(key, [...(byDestination.get(key) ?? []), item]);
+  }
+  const queues = [...byDestination.values()];
   let sent = 0;
   let failed = 0;
   let next = 0;
   const concurrency = Math.max(1, input.concurrency ?? 4);
   const lane = async () => {
-    while (next < claimed.length) {
-      const { row, leaseUntil } = claimed[next++]!;
-      const outcome = await deliverRow(input, row, leaseUntil);
-      if (outcome === 'sent') sent += 1;
-      else if (outcome === 'failed') failed += 1;
+    while (next < queues.length) {
+      for (const { row, leaseUntil } of queues[next++]!) {
+        const outcome = await deliverRow(input, row, leaseUntil);
+        if (outcome === 'sent') sent += 1;
+        else if (outcome === 'failed') failed += 1;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, lane));
   return { sent, failed };
 }
 
@@ -204,6 +213,8 @@ async function claimDueRows(input: DeliveryPassInput, platforms: Platform[]): Pr
         .where(
           and(
             eq(outboxMessages.status, 'pending'),
+            // Rows already due later need no change; the bound keeps this on the index of pending rows by due time.
+            lt(outboxMessages.nextAttemptAt, paced),
             sql`${paceKey} in (${sql.join([...destinations].map((key) => sql`${key}`), sql`, `)})`,
             sql`${outboxMessages.id} not in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`,
           ),

@@ -18,7 +18,8 @@ import {
   type SentMessageRef,
 } from '../../src/delivery/worker.ts';
 import { chart, type Message, message, paragraph, parseMessage } from '../../src/messages/model.ts';
-import { describeOnEachEngine } from '../helpers/db.ts';
+import { databaseFromPostgresUrl } from '../../src/db/client.ts';
+import { describeOnEachEngine, describeOnPostgres } from '../helpers/db.ts';
 import { demoPerson, fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
 
 interface Call {
@@ -89,7 +90,7 @@ describeOnEachEngine('the delivery worker', (ctx) => {
     const many: OutgoingMessage[] = Array.from({ length: 2500 }, (_, i) => ({
       idempotencyKey: `fan:${i}`,
       kind: 'rotation-prompt',
-      recipientChannelId: `C${i % 7}`,
+      recipientChannelId: `C${i}`,
       message: message(`Prompt ${i}`),
     }));
     expect(await ctx.db.transaction((tx) => enqueueMessages(tx, many))).toBe(2500);
@@ -210,6 +211,24 @@ describeOnEachEngine('the delivery worker', (ctx) => {
     expect(texts().filter((t) => t.startsWith('Burst'))).toEqual(['Burst 0', 'Burst 1', 'Burst 2']);
   });
 
+  it('without pacing, one person’s messages of one pass still go out one after another, in order', async () => {
+    for (const text of ['First', 'Second', 'Third']) {
+      await enqueueMessage(ctx.db, { idempotencyKey: `order:${text}`, kind: 'test', recipientPersonId: ana, message: message(text) });
+    }
+    await enqueueMessage(ctx.db, { idempotencyKey: 'order:other', kind: 'test', recipientPersonId: grace, message: message('Other') });
+    const order: string[] = [];
+    const slowFirst: MessageSender = async (destination, m) => {
+      // The first message is the slowest to send: sent side by side, it would arrive last.
+      await new Promise((resolve) => setTimeout(resolve, m.text === 'First' ? 30 : 1));
+      order.push(m.text);
+      return { channelId: `D-${destination.userId}`, messageId: m.text };
+    };
+    expect(await pass(slowFirst)).toEqual({ sent: 4, failed: 0 });
+    expect(order.filter((t) => t !== 'Other')).toEqual(['First', 'Second', 'Third']);
+    // Another person's message did not wait behind Ana's.
+    expect(order[0]).toBe('Other');
+  });
+
   it('backs off exponentially with jitter after server errors and honours Retry-After for rate limits', async () => {
     expect([1, 2, 3].map((attempt) => backoffSeconds(attempt, () => 0))).toEqual([5, 10, 20]);
     expect([1, 2, 3].map((attempt) => backoffSeconds(attempt, () => 1))).toEqual([10, 20, 40]);
@@ -256,5 +275,34 @@ describeOnEachEngine('the delivery worker', (ctx) => {
     expect(await ctx.db.select().from(outboxMessages).where(and(like(outboxMessages.idempotencyKey, `${DELIVERY_FAILED_KIND}:%`)))).toEqual([]);
     expect(logs.some((line) => line.includes('orphan:1') && line.includes('belongs to no program'))).toBe(true);
     expect(logs.some((line) => line.includes('note:1'))).toBe(true);
+  });
+});
+
+describeOnPostgres('pacing across workers', (ctx) => {
+  it('two workers claiming at the same instant send one message of a channel burst between them, and the rest later', async () => {
+    const clock = fixedClock('2026-11-02T15:00:00Z');
+    for (let i = 0; i < 6; i += 1) {
+      await enqueueMessage(ctx.db, { idempotencyKey: `multi:${i}`, kind: 'test', recipientChannelId: 'C0BURST', message: message(`Burst ${i}`) });
+      await enqueueMessage(ctx.db, { idempotencyKey: `multi:dm:${i}`, kind: 'test', recipientChannelId: `D0PERSON${i}`, message: message(`DM ${i}`) });
+    }
+    const other = databaseFromPostgresUrl(ctx.database.url!);
+    const texts: string[] = [];
+    const slow: MessageSender = async (destination, m) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      texts.push(m.text);
+      return { channelId: destination.channelId!, messageId: m.text };
+    };
+    const run = (db: typeof ctx.db) => deliverDueMessages({ db, clock, senders: { slack: slow }, paceMs: 1000 });
+    try {
+      const results = await Promise.all([run(ctx.db), run(other.db), run(ctx.db), run(other.db)]);
+      expect(results.reduce((sum, r) => sum + r.sent, 0)).toBe(7);
+      expect(texts.filter((t) => t.startsWith('Burst'))).toEqual(['Burst 0']);
+      expect(texts.filter((t) => t.startsWith('DM')).sort()).toEqual(['DM 0', 'DM 1', 'DM 2', 'DM 3', 'DM 4', 'DM 5']);
+      clock.set('2026-11-02T15:00:01Z');
+      await Promise.all([run(ctx.db), run(other.db)]);
+      expect(texts.filter((t) => t.startsWith('Burst'))).toEqual(['Burst 0', 'Burst 1']);
+    } finally {
+      await other.close();
+    }
   });
 });

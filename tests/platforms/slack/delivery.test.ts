@@ -54,8 +54,10 @@ describeOnEachEngine('Slack delivery loop', (ctx) => {
     await promptAfterRotations({ db: ctx.db, clock: fixedClock(TEST_NOW), date: '2026-10-31' });
     delivery.nudge();
     // Maya and Wendy each supervised two rotations that ended: four prompts can reach Slack.
-    await fake.waitForCount('chat.postMessage', 4);
-    const failedAt = Date.now();
+    // Two prompts each for two people: paced, the second of each goes a second after the first.
+    const attempts = await fake.waitForCount('chat.postMessage', 4, undefined, 5000);
+    // Each row's failure is recorded after its call arrived, so it waits at least Retry-After from then.
+    const failedAt = Math.min(...attempts.map((call) => call.at));
     await delivery.stop();
     // One HTTP call per message: the WebClient did not retry behind the outbox's back.
     expect(fake.callsTo('chat.postMessage')).toHaveLength(4);
