@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, eq, gte, inArray, isNull, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import {
   cccRatings,
@@ -10,6 +10,7 @@ import {
   programMemberships,
   reportingPeriods,
   rotationAssignments,
+  rotations,
   selfAssessmentRatings,
   selfAssessments,
 } from '../../db/schema/index.ts';
@@ -76,89 +77,26 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
   const programYears = programLengthYears(program.specialty, Math.max(0, ...residents.map((r) => (r.pgy ?? 0) - yearsSince)));
 
   const dayOf = (column: SQL | AnyColumn) => sql`(${column} at time zone ${timeZone})::date`;
-  // The day a piece of feedback is about: a rotation evaluation belongs to its block (an evaluation of a December
-  // block written in January counts for mid-year), requested feedback to its encounter, anything else to its day.
-  const evidenceDay = sql<string>`coalesce(${rotationAssignments.endsOn}, ${feedbackRequests.encounterOn}, ${dayOf(feedbackEntries.createdAt)})`;
-  const between = (day: SQL, from: string | AnyColumn, to: string | AnyColumn) =>
-    and(gte(day, typeof from === 'string' ? sql`${from}::date` : from), lte(day, typeof to === 'string' ? sql`${to}::date` : to));
+  const { ratingRows, entryRows } = await feedbackEvidence(db, {
+    programId: program.id,
+    timeZone,
+    trendFrom: windowStart,
+    trendTo: period.startsOn,
+    period,
+    skip: residentIds.length === 0,
+  });
 
-  // Faculty ratings: count and median per resident, subcompetency and period, for the whole trend window at once.
-  const ratingValue = sql`case when ${feedbackRatings.rating} = 'not_yet_level_1' then 0 else ${feedbackRatings.rating}::text::float8 end`;
-  const ratingRows = residentIds.length
-    ? await db
-        .select({
-          residentId: feedbackEntries.residentId,
-          periodId: reportingPeriods.id,
-          subcompetencyId: feedbackRatings.subcompetencyId,
-          count: sql<number>`count(*)::int`,
-          median: sql<number>`percentile_cont(0.5) within group (order by ${ratingValue})`,
-        })
-        .from(feedbackRatings)
-        .innerJoin(feedbackEntries, eq(feedbackEntries.id, feedbackRatings.feedbackEntryId))
-        .leftJoin(rotationAssignments, eq(rotationAssignments.id, feedbackEntries.rotationAssignmentId))
-        .leftJoin(feedbackRequests, eq(feedbackRequests.id, feedbackEntries.feedbackRequestId))
-        .innerJoin(
-          reportingPeriods,
-          and(eq(reportingPeriods.programId, feedbackEntries.programId), between(evidenceDay, reportingPeriods.startsOn, reportingPeriods.endsOn)),
-        )
-        .where(
-          and(
-            eq(feedbackEntries.programId, program.id),
-            inArray(reportingPeriods.id, periodIds),
-            ne(feedbackRatings.rating, 'not_observed'),
-            between(evidenceDay, windowStart, period.endsOn),
-          ),
-        )
-        .groupBy(feedbackEntries.residentId, reportingPeriods.id, feedbackRatings.subcompetencyId)
-    : [];
-
-  // This period's entries by source and direct observation.
-  const thisPeriod = and(eq(feedbackEntries.programId, program.id), between(evidenceDay, period.startsOn, period.endsOn));
-  const entryCounts = await db
-    .select({
-      residentId: feedbackEntries.residentId,
-      source: feedbackEntries.source,
-      directlyObserved: feedbackEntries.directlyObserved,
-      count: sql<number>`count(*)::int`,
-    })
-    .from(feedbackEntries)
-    .leftJoin(rotationAssignments, eq(rotationAssignments.id, feedbackEntries.rotationAssignmentId))
-    .leftJoin(feedbackRequests, eq(feedbackRequests.id, feedbackEntries.feedbackRequestId))
-    .where(thisPeriod)
-    .groupBy(feedbackEntries.residentId, feedbackEntries.source, feedbackEntries.directlyObserved);
-
-  // The latest two reinforcing and two corrective comments of each resident this period.
-  const ranked = db
-    .select({
-      residentId: feedbackEntries.residentId,
-      source: feedbackEntries.source,
-      createdAt: feedbackEntries.createdAt,
-      on: sql<string>`(${evidenceDay})::text`.as('evidence_day'),
-      reinforcing: feedbackEntries.reinforcing,
-      corrective: feedbackEntries.corrective,
-      reinforcingRank: sql<number>`row_number() over (partition by ${feedbackEntries.residentId} order by (nullif(btrim(${feedbackEntries.reinforcing}), '') is null), ${evidenceDay} desc, ${feedbackEntries.createdAt} desc, ${feedbackEntries.id})`.as('reinforcing_rank'),
-      correctiveRank: sql<number>`row_number() over (partition by ${feedbackEntries.residentId} order by (nullif(btrim(${feedbackEntries.corrective}), '') is null), ${evidenceDay} desc, ${feedbackEntries.createdAt} desc, ${feedbackEntries.id})`.as('corrective_rank'),
-    })
-    .from(feedbackEntries)
-    .leftJoin(rotationAssignments, eq(rotationAssignments.id, feedbackEntries.rotationAssignmentId))
-    .leftJoin(feedbackRequests, eq(feedbackRequests.id, feedbackEntries.feedbackRequestId))
-    .where(thisPeriod)
-    .as('ranked');
-  const narrativeRows = await db
-    .select()
-    .from(ranked)
-    .where(or(lte(ranked.reinforcingRank, 2), lte(ranked.correctiveRank, 2)));
-
-  const selfRows = await db
+  const selfRows = !residentIds.length ? [] : await db
     .select({ residentId: selfAssessments.residentId, subcompetencyId: selfAssessmentRatings.subcompetencyId, rating: selfAssessmentRatings.rating })
     .from(selfAssessmentRatings)
     .innerJoin(selfAssessments, eq(selfAssessments.id, selfAssessmentRatings.selfAssessmentId))
-    .where(and(eq(selfAssessments.periodId, period.id), eq(selfAssessments.status, 'submitted')));
+    // By resident first: that is how the unique index on self-assessments is ordered.
+    .where(and(inArray(selfAssessments.residentId, residentIds), eq(selfAssessments.periodId, period.id), eq(selfAssessments.status, 'submitted')));
 
-  const cccRows = await db
+  const cccRows = !residentIds.length ? [] : await db
     .select({ residentId: cccRatings.residentId, periodId: cccRatings.periodId, subcompetencyId: cccRatings.subcompetencyId, rating: cccRatings.rating })
     .from(cccRatings)
-    .where(inArray(cccRatings.periodId, periodIds));
+    .where(and(inArray(cccRatings.residentId, residentIds), inArray(cccRatings.periodId, periodIds)));
 
   const goalRows = await db
     .select({
@@ -188,17 +126,7 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
   const cccBy = new Map(cccRows.flatMap((r) => (isMilestoneRating(r.rating) ? [[key(r.residentId, r.periodId, r.subcompetencyId), scaleValue(r.rating)] as const] : [])));
   const selfBy = new Map(selfRows.flatMap((r) => (isMilestoneRating(r.rating) ? [[key(r.residentId, r.subcompetencyId), scaleValue(r.rating)] as const] : [])));
   const selfSubmitted = new Set(selfRows.map((r) => r.residentId));
-  const evidenceBy = new Map<string, EvidenceBySource>();
-  for (const row of entryCounts) {
-    const evidence = evidenceBy.get(row.residentId) ?? noEvidence();
-    if (row.source === 'rotation_evaluation') evidence.rotationEvaluations += row.count;
-    else if (row.source === 'request') evidence.requested += row.count;
-    else evidence.unsolicited += row.count;
-    if (row.directlyObserved) evidence.directObservations += row.count;
-    evidenceBy.set(row.residentId, evidence);
-  }
-  const narrativesBy = new Map<string, typeof narrativeRows>();
-  for (const row of narrativeRows) narrativesBy.set(row.residentId, [...(narrativesBy.get(row.residentId) ?? []), row]);
+  const entriesBy = new Map(entryRows.map((row) => [row.residentId, row]));
   const goalsBy = new Map<string, typeof goalRows>();
   for (const row of goalRows) goalsBy.set(row.residentId, [...(goalsBy.get(row.residentId) ?? []), row]);
   const competencyOrder = [...new Set(subs.map((s) => s.competencyCode))];
@@ -212,7 +140,16 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
   const built: DigestResident[] = residents.map((resident) => {
     const pgy = resident.pgy === null ? null : resident.pgy - yearsSince;
     const expected = pgy === null ? null : expectedLevel({ trainingYear: pgy, periodKind: period.kind, programYears });
-    const evidence = { ...(evidenceBy.get(resident.id) ?? noEvidence()) };
+    const counted = entriesBy.get(resident.id);
+    const evidence: EvidenceBySource = counted
+      ? {
+          rotationEvaluations: counted.rotationEvaluations,
+          requested: counted.requested,
+          unsolicited: counted.unsolicited,
+          directObservations: counted.directObservations,
+          ratings: 0,
+        }
+      : noEvidence();
     const groups = multisource.byResident.get(resident.id) ?? [];
     const visibleAnswers = multisource.visibleAnswers.get(resident.id) ?? new Map<string, number>();
     const subcompetencies = subs.map((sub) => {
@@ -267,7 +204,7 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
       subcompetencies: subcompetencies.map(({ median: _median, ...rest }) => rest),
       selfAssessmentSubmitted: selfSubmitted.has(resident.id),
       selfGaps,
-      narratives: pickNarratives(narrativesBy.get(resident.id) ?? []),
+      narratives: counted ? pickNarratives(counted) : [],
       learningPlan: {
         open: open?.count ?? 0,
         overdue: open?.overdue ?? 0,
@@ -356,39 +293,114 @@ async function learnersOf(db: DbOrTx, programId: string, period: { startsOn: str
   return [...byId.values()];
 }
 
-type NarrativeRow = {
-  source: DigestNarrative['source'];
-  on: string;
-  createdAt: Date;
-  reinforcing: string | null;
-  corrective: string | null;
-  reinforcingRank: number;
-  correctiveRank: number;
-};
+interface RatingRow {
+  residentId: string;
+  periodId: string;
+  subcompetencyId: string;
+  count: number;
+  median: number;
+}
+
+interface EntryRow {
+  residentId: string;
+  rotationEvaluations: number;
+  requested: number;
+  unsolicited: number;
+  directObservations: number;
+  reinforcing: string[] | null;
+  reinforcingSource: string[] | null;
+  reinforcingDay: string[] | null;
+  corrective: string[] | null;
+  correctiveSource: string[] | null;
+  correctiveDay: string[] | null;
+}
+
+/**
+ * The program's faculty feedback in one statement, so the entries are read once per digest (nothing indexes them by
+ * program): each entry gets the day it is about — a rotation evaluation its block's last day (an evaluation of a
+ * December block written in January counts for mid-year), requested feedback its encounter, anything else the day it
+ * was written — then
+ * - ratings: count and median per resident, period and subcompetency over the trend's periods;
+ * - entries: per resident this period, counts by source and direct observation, and the latest two reinforcing and
+ *   two corrective comments with their source and day (same order).
+ * Both come back as JSON, the one form both drivers return alike for a statement with two result sets.
+ */
+async function feedbackEvidence(
+  db: DbOrTx,
+  input: { programId: string; timeZone: string; trendFrom: string; trendTo: string; period: { startsOn: string; endsOn: string }; skip: boolean },
+): Promise<{ ratingRows: RatingRow[]; entryRows: EntryRow[] }> {
+  if (input.skip) return { ratingRows: [], entryRows: [] };
+  const latest = (column: string, of: 'reinforcing' | 'corrective') =>
+    sql.raw(`(array_agg(${column} order by e.day desc, e.created_at desc, e.id) filter (where nullif(btrim(e.${of}), '') is not null))[1:2]`);
+  const statement = sql`
+    with program_assignments as (
+      select a.id, a.ends_on from ${rotationAssignments} a join ${rotations} r on r.id = a.rotation_id where r.program_id = ${input.programId}
+    ),
+    e as (
+      select fe.id, fe.resident_id, fe.source, fe.directly_observed, fe.reinforcing, fe.corrective, fe.created_at,
+        coalesce(pa.ends_on, rq.encounter_on, (fe.created_at at time zone ${input.timeZone})::date) as day
+      from ${feedbackEntries} fe
+      left join program_assignments pa on pa.id = fe.rotation_assignment_id
+      left join ${feedbackRequests} rq on rq.id = fe.feedback_request_id
+      where fe.program_id = ${input.programId}
+    ),
+    rated as (
+      select e.resident_id as "residentId", p.id as "periodId", fr.subcompetency_id as "subcompetencyId", count(*)::int as "count",
+        percentile_cont(0.5) within group (order by case when fr.rating = 'not_yet_level_1' then 0 else fr.rating::text::float8 end) as "median"
+      from e
+      join ${feedbackRatings} fr on fr.feedback_entry_id = e.id
+      join ${reportingPeriods} p on p.program_id = ${input.programId} and p.starts_on between ${input.trendFrom}::date and ${input.trendTo}::date
+        and e.day between p.starts_on and p.ends_on
+      where fr.rating <> 'not_observed'
+      group by e.resident_id, p.id, fr.subcompetency_id
+    ),
+    counted as (
+      select e.resident_id as "residentId",
+        (count(*) filter (where e.source = 'rotation_evaluation'))::int as "rotationEvaluations",
+        (count(*) filter (where e.source = 'request'))::int as "requested",
+        (count(*) filter (where e.source = 'unsolicited'))::int as "unsolicited",
+        (count(*) filter (where e.directly_observed))::int as "directObservations",
+        ${latest('e.reinforcing', 'reinforcing')} as "reinforcing",
+        ${latest('e.source::text', 'reinforcing')} as "reinforcingSource",
+        ${latest('e.day::text', 'reinforcing')} as "reinforcingDay",
+        ${latest('e.corrective', 'corrective')} as "corrective",
+        ${latest('e.source::text', 'corrective')} as "correctiveSource",
+        ${latest('e.day::text', 'corrective')} as "correctiveDay"
+      from e
+      where e.day between ${input.period.startsOn}::date and ${input.period.endsOn}::date
+      group by e.resident_id
+    )
+    select (select coalesce(json_agg(rated), '[]'::json) from rated)::text as ratings,
+      (select coalesce(json_agg(counted), '[]'::json) from counted)::text as entries`;
+  type Row = { ratings: string; entries: string };
+  const result: unknown = await db.execute(statement);
+  // postgres.js answers with the rows; PGlite with an object holding them.
+  const [row] = (Array.isArray(result) ? result : ((result as { rows?: Row[] }).rows ?? [])) as Row[];
+  if (!row) return { ratingRows: [], entryRows: [] };
+  return { ratingRows: JSON.parse(row.ratings) as RatingRow[], entryRows: JSON.parse(row.entries) as EntryRow[] };
+}
 
 /**
  * Two or three excerpts: the latest reinforcing comment, the latest corrective one, and the more recent of the
  * second of each — so the committee reads both what to keep and what to change, and the freshest of it.
  */
-function pickNarratives(rows: readonly NarrativeRow[]): DigestNarrative[] {
-  const candidates = (kind: DigestNarrative['kind']) =>
-    rows
-      .filter((r) => (r[kind] ?? '').trim() !== '')
-      .sort((a, b) => Number(kind === 'reinforcing' ? a.reinforcingRank : a.correctiveRank) - Number(kind === 'reinforcing' ? b.reinforcingRank : b.correctiveRank))
-      .slice(0, 2)
-      .map((r): DigestNarrative & { rank: string } => ({
-        kind,
-        text: r[kind]!.trim(),
-        source: r.source,
-        on: r.on,
-        rank: `${r.on}|${new Date(r.createdAt).toISOString()}`,
-      }));
-  const reinforcing = candidates('reinforcing');
-  const corrective = candidates('corrective');
+function pickNarratives(row: {
+  reinforcing: string[] | null;
+  reinforcingSource: string[] | null;
+  reinforcingDay: string[] | null;
+  corrective: string[] | null;
+  correctiveSource: string[] | null;
+  correctiveDay: string[] | null;
+}): DigestNarrative[] {
+  const of = (kind: DigestNarrative['kind'], texts: string[] | null, sources: string[] | null, days: string[] | null): DigestNarrative[] =>
+    (texts ?? []).map((text, i) => ({ kind, text: text.trim(), source: (sources?.[i] ?? 'unsolicited') as DigestNarrative['source'], on: days?.[i] ?? '' }));
+  const reinforcing = of('reinforcing', row.reinforcing, row.reinforcingSource, row.reinforcingDay);
+  const corrective = of('corrective', row.corrective, row.correctiveSource, row.correctiveDay);
   const picked = [reinforcing[0], corrective[0]].filter((n) => n !== undefined);
-  const seconds = [reinforcing[1], corrective[1]].filter((n) => n !== undefined).sort((a, b) => b.rank.localeCompare(a.rank));
-  if (seconds[0]) picked.push(seconds[0]);
-  return picked.map(({ rank: _rank, ...narrative }) => narrative);
+  // Days are ISO dates, so comparing them as text orders them; on the same day the corrective one is kept.
+  const second = [corrective[1], reinforcing[1]].filter((n) => n !== undefined).sort((a, b) => b.on.localeCompare(a.on))[0];
+  if (second) picked.push(second);
+  return picked;
 }
 
 /** The digest types live with their messages; they are re-exported here for callers of buildCccDigest. */
