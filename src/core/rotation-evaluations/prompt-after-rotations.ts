@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
-import { assignmentSupervisors, rotationAssignments } from '../../db/schema/index.ts';
-import { enqueueMessage } from '../../delivery/outbox.ts';
+import { enqueueMessages } from '../../delivery/outbox.ts';
 import type { CorePorts } from '../ports.ts';
-import { rotationPromptFor } from './prompt-state.ts';
+import { rotationPromptKey } from '../reminders/outstanding-prompts.ts';
+import { rotationPromptsEndingOn } from './prompt-state.ts';
 
 /** What one run did: prompts enqueued now, and those a previous run had already enqueued. */
 export interface PromptRunResult {
@@ -13,37 +12,28 @@ export interface PromptRunResult {
 }
 
 /**
- * For assignments that ended on `date`, sends each supervising faculty member one DM per rotation listing their
- * residents, with Give feedback / Did not work with this resident. Safe to run twice: each prompt has its own key.
+ * For assignments that ended on `date` (in one program, or in all), sends each supervising faculty member one DM
+ * per rotation listing their residents, with Give feedback / Did not work with this resident. Safe to run twice:
+ * each prompt has its own key. The prompts are read and enqueued in bulk, so thousands of faculty cost seconds.
  */
-export async function promptAfterRotations(input: CorePorts & { date: string }): Promise<PromptRunResult> {
-  const ended = await input.db
-    .select({
-      assignmentId: rotationAssignments.id,
-      rotationId: rotationAssignments.rotationId,
-      facultyId: assignmentSupervisors.facultyId,
-    })
-    .from(rotationAssignments)
-    .innerJoin(assignmentSupervisors, eq(assignmentSupervisors.assignmentId, rotationAssignments.id))
-    .where(eq(rotationAssignments.endsOn, input.date));
-  const groups = new Map<string, { facultyId: string; rotationId: string; residents: number }>();
-  for (const row of ended) {
-    const key = `${row.facultyId} ${row.rotationId}`;
-    const group = groups.get(key) ?? { facultyId: row.facultyId, rotationId: row.rotationId, residents: 0 };
-    group.residents += 1;
-    groups.set(key, group);
-  }
-  let prompted = 0;
-  for (const group of groups.values()) {
-    const fresh = await input.db.transaction(async (tx) =>
-      enqueueMessage(tx, {
-        idempotencyKey: `rotation-prompt:${group.facultyId}:${group.rotationId}:${input.date}`,
+export async function promptAfterRotations(input: CorePorts & { date: string; programId?: string }): Promise<PromptRunResult> {
+  const prompts = await rotationPromptsEndingOn(input.db, { endsOn: input.date, programId: input.programId });
+  const prompted = await input.db.transaction((tx) =>
+    enqueueMessages(
+      tx,
+      prompts.map((prompt) => ({
+        idempotencyKey: rotationPromptKey(prompt.facultyId, prompt.rotationId, input.date),
         kind: 'rotation-prompt',
-        recipientPersonId: group.facultyId,
-        message: await rotationPromptFor(tx, group.facultyId, group.rotationId, input.date),
-      }),
-    );
-    if (fresh) prompted += 1;
-  }
-  return { date: input.date, prompted, alreadyPrompted: groups.size - prompted, residents: new Set(ended.map((e) => e.assignmentId)).size };
+        recipientPersonId: prompt.facultyId,
+        programId: prompt.programId,
+        message: prompt.message,
+      })),
+    ),
+  );
+  return {
+    date: input.date,
+    prompted,
+    alreadyPrompted: prompts.length - prompted,
+    residents: new Set(prompts.flatMap((prompt) => prompt.assignmentIds)).size,
+  };
 }

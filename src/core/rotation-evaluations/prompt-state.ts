@@ -36,67 +36,124 @@ export async function assignmentForSupervisor(db: DbOrTx, assignmentId: string, 
   return row;
 }
 
+/** One faculty member's end-of-rotation prompt: who it goes to, about which block, and the message as it stands. */
+export interface RotationPrompt {
+  facultyId: string;
+  rotationId: string;
+  programId: string;
+  endsOn: string;
+  assignmentIds: string[];
+  message: Message;
+}
+
 /**
- * The prompt message for one faculty member, rotation and end date, rebuilt from the database so that the
- * message always shows each resident's current state (waiting, evaluated, did not work together).
+ * The prompt messages of every faculty member for rotation blocks ending on `endsOn` (optionally narrowed to one
+ * program, rotation or faculty member), rebuilt from the database so that each message shows each resident's
+ * current state. A fixed handful of set-based queries whatever the number of prompts, so a fan-out to thousands of
+ * faculty costs about as much as one prompt.
  */
-export async function rotationPromptFor(db: DbOrTx, facultyId: string, rotationId: string, endsOn: string): Promise<Message> {
-  const [rotation] = await db.select().from(rotations).where(eq(rotations.id, rotationId));
+export async function rotationPromptsEndingOn(
+  db: DbOrTx,
+  input: { endsOn: string; programId?: string; rotationId?: string; facultyId?: string },
+): Promise<RotationPrompt[]> {
+  const endingBlock = and(
+    eq(rotationAssignments.endsOn, input.endsOn),
+    input.rotationId ? eq(rotationAssignments.rotationId, input.rotationId) : undefined,
+    input.programId ? eq(rotations.programId, input.programId) : undefined,
+  );
   const rows = await db
     .select({
       assignmentId: rotationAssignments.id,
       startsOn: rotationAssignments.startsOn,
       residentId: rotationAssignments.residentId,
       name: people.name,
+      facultyId: assignmentSupervisors.facultyId,
+      rotationId: rotations.id,
+      rotationName: rotations.name,
+      programId: rotations.programId,
     })
     .from(rotationAssignments)
+    .innerJoin(rotations, eq(rotations.id, rotationAssignments.rotationId))
     .innerJoin(assignmentSupervisors, eq(assignmentSupervisors.assignmentId, rotationAssignments.id))
     .innerJoin(people, eq(people.id, rotationAssignments.residentId))
-    .where(
-      and(
-        eq(rotationAssignments.rotationId, rotationId),
-        eq(rotationAssignments.endsOn, endsOn),
-        eq(assignmentSupervisors.facultyId, facultyId),
-      ),
-    )
+    .where(and(endingBlock, input.facultyId ? eq(assignmentSupervisors.facultyId, input.facultyId) : undefined))
     .orderBy(people.name);
-  const ids = rows.map((r) => r.assignmentId);
-  const evaluated = new Set(
-    ids.length
-      ? (
-          await db
-            .select({ id: feedbackEntries.rotationAssignmentId })
-            .from(feedbackEntries)
-            .where(and(inArray(feedbackEntries.rotationAssignmentId, ids), eq(feedbackEntries.authorId, facultyId)))
-        ).map((r) => r.id)
-      : [],
-  );
-  const declined = new Set(
-    ids.length
-      ? (
-          await db
-            .select({ id: evaluationDeclines.rotationAssignmentId })
-            .from(evaluationDeclines)
-            .where(and(inArray(evaluationDeclines.rotationAssignmentId, ids), eq(evaluationDeclines.facultyId, facultyId)))
-        ).map((r) => r.id)
-      : [],
-  );
-  const pgys = new Map(
-    rows.length
-      ? (
-          await db
-            .select({ personId: programMemberships.personId, pgy: programMemberships.pgy })
-            .from(programMemberships)
-            .where(and(inArray(programMemberships.personId, rows.map((r) => r.residentId)), inArray(programMemberships.role, ['resident', 'fellow'])))
-        ).map((m) => [m.personId, m.pgy])
-      : [],
-  );
-  const residents: PromptedResident[] = rows.map((r) => ({
-    assignmentId: r.assignmentId,
-    name: r.name,
-    pgy: pgys.get(r.residentId) ?? null,
-    status: evaluated.has(r.assignmentId) ? 'evaluated' : declined.has(r.assignmentId) ? 'did_not_work_with' : 'waiting',
-  }));
-  const startsOn = rows.map((r) => r.startsOn).sort()[0] ?? endsOn;
-  return rotationPromptMessage({ rotationName: rotation?.name ?? 'Your rotation', startsOn, endsOn, residents });
+  if (rows.length === 0) return [];
+  // The related rows are selected by the same condition as a subquery, rather than by lists of ids that would grow
+  // with the fan-out (and hit the bound-parameter limit).
+  const endingAssignments = db
+    .select({ id: rotationAssignments.id })
+    .from(rotationAssignments)
+    .innerJoin(rotations, eq(rotations.id, rotationAssignments.rotationId))
+    .where(endingBlock);
+  const endingResidents = db
+    .select({ id: rotationAssignments.residentId })
+    .from(rotationAssignments)
+    .innerJoin(rotations, eq(rotations.id, rotationAssignments.rotationId))
+    .where(endingBlock);
+  const evaluatedRows = await db
+      .select({ assignmentId: feedbackEntries.rotationAssignmentId, facultyId: feedbackEntries.authorId })
+      .from(feedbackEntries)
+      .where(
+        and(
+          inArray(feedbackEntries.rotationAssignmentId, endingAssignments),
+          input.facultyId ? eq(feedbackEntries.authorId, input.facultyId) : undefined,
+        ),
+      );
+  const declinedRows = await db
+      .select({ assignmentId: evaluationDeclines.rotationAssignmentId, facultyId: evaluationDeclines.facultyId })
+      .from(evaluationDeclines)
+      .where(
+        and(
+          inArray(evaluationDeclines.rotationAssignmentId, endingAssignments),
+          input.facultyId ? eq(evaluationDeclines.facultyId, input.facultyId) : undefined,
+        ),
+      );
+  const memberships = await db
+      .select({ personId: programMemberships.personId, pgy: programMemberships.pgy })
+      .from(programMemberships)
+      .where(and(inArray(programMemberships.personId, endingResidents), inArray(programMemberships.role, ['resident', 'fellow'])));
+  const evaluated = new Set(evaluatedRows.map((r) => `${r.assignmentId} ${r.facultyId}`));
+  const declined = new Set(declinedRows.map((r) => `${r.assignmentId} ${r.facultyId}`));
+  const pgys = new Map(memberships.map((m) => [m.personId, m.pgy]));
+
+  const groups = new Map<string, { first: (typeof rows)[number]; rows: (typeof rows)[number][] }>();
+  for (const row of rows) {
+    const key = `${row.facultyId} ${row.rotationId}`;
+    const group = groups.get(key);
+    if (group) group.rows.push(row);
+    else groups.set(key, { first: row, rows: [row] });
+  }
+  return [...groups.values()].map(({ first, rows: groupRows }) => {
+    const residents: PromptedResident[] = groupRows.map((r) => {
+      const key = `${r.assignmentId} ${r.facultyId}`;
+      return {
+        assignmentId: r.assignmentId,
+        name: r.name,
+        pgy: pgys.get(r.residentId) ?? null,
+        status: evaluated.has(key) ? 'evaluated' : declined.has(key) ? 'did_not_work_with' : 'waiting',
+      };
+    });
+    const startsOn = groupRows.map((r) => r.startsOn).sort()[0] ?? input.endsOn;
+    return {
+      facultyId: first.facultyId,
+      rotationId: first.rotationId,
+      programId: first.programId,
+      endsOn: input.endsOn,
+      assignmentIds: groupRows.map((r) => r.assignmentId),
+      message: rotationPromptMessage({ rotationName: first.rotationName, startsOn, endsOn: input.endsOn, residents }),
+    };
+  });
+}
+
+/**
+ * The prompt message for one faculty member, rotation and end date, rebuilt from the database so that the
+ * message always shows each resident's current state (waiting, evaluated, did not work together).
+ */
+export async function rotationPromptFor(db: DbOrTx, facultyId: string, rotationId: string, endsOn: string): Promise<Message> {
+  const [prompt] = await rotationPromptsEndingOn(db, { endsOn, rotationId, facultyId });
+  if (prompt) return prompt.message;
+  // Nobody left on the block (assignments removed since): the prompt still names the rotation, with no residents.
+  const [rotation] = await db.select({ name: rotations.name }).from(rotations).where(eq(rotations.id, rotationId));
+  return rotationPromptMessage({ rotationName: rotation?.name ?? 'Your rotation', startsOn: endsOn, endsOn, residents: [] });
 }
