@@ -142,6 +142,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   async function catchUpNow(): Promise<CatchUpResult> {
+    if (stopped) return {};
     const all = await programsIn();
     const firsts = await firstClaimedDates(
       db,
@@ -187,6 +188,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       return caughtUp;
     },
     async refresh() {
+      if (stopped) return {};
       await addZones();
       return scheduler.catchUp();
     },
