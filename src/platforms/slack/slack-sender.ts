@@ -149,7 +149,9 @@ export function createSlackSender(client: WebClient, options: SlackSenderOptions
           posted ??= { channelId: String(response.channel), messageId: String(response.ts) };
         }
         if (!posted) throw new DeliveryError('nothing to send', { permanent: true });
-        const followUps = [...rest, ...charts.map((chart) => ({ text: chart.title ?? chart.altText, blocks: [chart] }))];
+        // Each part's charts follow that part (a later part brings its own when it is sent).
+        const firstCharts = first!.blocks.filter((block): block is ChartBlock => block.type === 'chart');
+        const followUps = [...firstCharts.map((chart) => ({ text: chart.title ?? chart.altText, blocks: [chart] })), ...rest];
         return followUps.length > 0 ? { ...posted, followUps } : posted;
       });
     },

@@ -263,6 +263,37 @@ describeOnEachEngine('Slack delivery through the outbox', (ctx) => {
     expect(fake.callsTo('files.completeUploadExternal')[0]!.args).toMatchObject({ channel_id: dm, initial_comment: 'Your trend' });
   });
 
+  it('a message too long for one post goes as parts; a failed later part is retried alone, and its chart follows it once', async () => {
+    const ana = await demoPerson(ctx.db, 'ana.ruiz');
+    const trend = { periods: ['Jun 2026', 'Dec 2026'], lines: [{ code: 'PC2', name: 'Plan', levels: [2, 3] }] };
+    const blocks = Array.from({ length: 60 }, (_, n) => paragraph(`Line ${n + 1}`));
+    const long = message('A long summary', ...blocks.slice(0, 55), chart({ trend, altText: 'PC2 rose from 2 to 3' }), ...blocks.slice(55));
+    await enqueueMessage(ctx.db, { idempotencyKey: 'long', kind: 'summary', recipientPersonId: ana, message: long });
+    // The second part's first try fails with a server error.
+    let posts = 0;
+    const flaky = sender();
+    const wrapped = {
+      ...flaky,
+      send: async (...args: Parameters<typeof flaky.send>) => {
+        posts += 1;
+        if (posts === 2) fake.failNext('chat.postMessage', { status: 500 });
+        return flaky.send(...args);
+      },
+    };
+    await drain(wrapped);
+    const texts = fake
+      .callsTo('chat.postMessage')
+      .filter((c) => !c.failure)
+      .map((c) => [c.args.text, (c.args.blocks as unknown[]).length]);
+    expect(texts).toEqual([
+      ['A long summary', 50],
+      ['A long summary (part 2 of 2)', 11],
+    ]);
+    expect(fake.callsTo('chat.postMessage').filter((c) => c.failure)).toHaveLength(1);
+    expect(fake.callsTo('files.completeUploadExternal')).toHaveLength(1);
+    expect((await pendingMessages(ctx.db)).length).toBe(0);
+  });
+
   it('replaces the buttons of a sent message in place with chat.update', async () => {
     const maya = await demoPerson(ctx.db, 'maya.lee');
     await enqueueMessage(ctx.db, { idempotencyKey: 'req:1', kind: 'feedback-request', recipientPersonId: maya, message: message('Ana asks about her handoffs') });
