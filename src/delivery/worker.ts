@@ -126,9 +126,9 @@ export interface DeliveryPassInput {
 /**
  * Sends due outbox rows once each. Rows are claimed (leased) in a short transaction with SKIP LOCKED, so several
  * workers share the queue and no HTTP call is made while a transaction is open; the platform's message id is
- * recorded right after sending (a crash in between can repeat one message, never lose one). Each pass sends at
- * most one row per destination and moves that destination's other rows a pace later. A row that fails for good is
- * marked dead and, in the same transaction, its program's coordinators are each sent one notice.
+ * recorded right after sending (a crash in between can repeat one message, never lose one). With `paceMs`, each
+ * pass sends at most one row per destination and moves that destination's other rows a pace later. A row that fails
+ * for good is marked dead and, in the same transaction, its program's coordinators are each sent one notice.
  */
 export async function deliverDueMessages(input: DeliveryPassInput): Promise<{ sent: number; failed: number }> {
   const platforms = Object.keys(input.senders) as Platform[];
