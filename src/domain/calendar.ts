@@ -17,3 +17,46 @@ export function addDays(isoDate: string, days: number): string {
 export function humanDate(isoDate: string): string {
   return new Date(`${isoDate}T12:00:00Z`).toLocaleDateString('en-US', { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' });
 }
+
+// How far a zone's wall clock is ahead of UTC at an instant, in milliseconds (negative west of Greenwich).
+function offsetMs(timeZone: string, instant: Date): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return wall - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/**
+ * The instant a program's wall clock shows `hour`:00 on a calendar date. Twice corrected, because the offset at the
+ * first guess can differ from the offset at the answer on the days clocks change.
+ */
+export function zonedInstant(timeZone: string, isoDate: string, hour = 0): Date {
+  const wall = Date.parse(`${isoDate}T${String(hour).padStart(2, '0')}:00:00Z`);
+  let guess = wall - offsetMs(timeZone, new Date(wall));
+  guess = wall - offsetMs(timeZone, new Date(guess));
+  return new Date(guess);
+}
+
+/** Whole days from one calendar date to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The calendar dates from `from` to `to`, both included (empty when `to` is earlier). */
+export function datesFrom(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let date = from; date <= to; date = addDays(date, 1)) dates.push(date);
+  return dates;
+}

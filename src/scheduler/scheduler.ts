@@ -1,10 +1,9 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { asc, eq } from 'drizzle-orm';
 import type { Clock } from '../core/ports.ts';
-import { datesFrom, zonedInstant } from '../core/reminders/zoned-time.ts';
+import { addDays, dateIn, datesFrom, zonedInstant } from '../domain/calendar.ts';
 import type { Db } from '../db/client.ts';
 import { programs } from '../db/schema/index.ts';
-import { addDays, dateIn } from '../domain/calendar.ts';
 import { claimedBetween, DAILY_JOBS, type DailyJobOutcome, firstClaimedDates, type ProgramRow, runDailyJobs } from './daily-jobs.ts';
 import { createDatabaseRunCoordinator } from './run-coordinator.ts';
 

@@ -10,7 +10,7 @@ import { remindOutstandingEvaluations } from '../../src/core/reminders/remind-ev
 import { remindOpenFeedbackRequests } from '../../src/core/reminders/remind-feedback-requests.ts';
 import { reminderStageDue } from '../../src/core/reminders/reminder-rules.ts';
 import { snoozeReminder } from '../../src/core/reminders/snooze-reminder.ts';
-import { zonedInstant } from '../../src/core/reminders/zoned-time.ts';
+import { zonedInstant } from '../../src/domain/calendar.ts';
 import { promptAfterRotations } from '../../src/core/rotation-evaluations/prompt-after-rotations.ts';
 import { declineRotationEvaluation, submitRotationEvaluation } from '../../src/core/rotation-evaluations/rotation-evaluation.ts';
 import {

@@ -8,12 +8,11 @@ import { answerFeedbackRequest } from '../../src/core/feedback-requests/answer-f
 import { requestFeedback } from '../../src/core/feedback-requests/request-feedback.ts';
 import { createGoal } from '../../src/core/learning-plans/create-goal.ts';
 import { snoozeReminder } from '../../src/core/reminders/snooze-reminder.ts';
-import { zonedInstant } from '../../src/core/reminders/zoned-time.ts';
+import { addDays, zonedInstant } from '../../src/domain/calendar.ts';
 import { declineRotationEvaluation, submitRotationEvaluation } from '../../src/core/rotation-evaluations/rotation-evaluation.ts';
 import { type Database, databaseFromPostgresUrl } from '../../src/db/client.ts';
 import { chatIdentities, feedbackRequests, jobClaims, outboxMessages, people, rotationAssignments, rotations } from '../../src/db/schema/index.ts';
 import { deliverDueMessages } from '../../src/delivery/worker.ts';
-import { addDays } from '../../src/domain/calendar.ts';
 import { parseMessage } from '../../src/messages/model.ts';
 import { createSlackWebClient } from '../../src/platforms/slack/app.ts';
 import { renderMessage } from '../../src/platforms/slack/render/block-kit.ts';

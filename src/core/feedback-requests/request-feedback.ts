@@ -85,6 +85,8 @@ export async function requestFeedback(input: FeedbackRequestInput & CorePorts): 
         encounterOn: input.encounterOn ?? null,
         dueOn,
         submissionKey: input.submissionKey,
+        // Reminders and expiry count days from here, on the same clock as every other rule (not the database's).
+        createdAt: clock.now(),
       })
       .onConflictDoNothing({ target: [feedbackRequests.residentId, feedbackRequests.submissionKey] })
       .returning();

@@ -2,13 +2,12 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { people, programMemberships } from '../../db/schema/index.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
-import { addDays } from '../../domain/calendar.ts';
+import { addDays, daysBetween } from '../../domain/calendar.ts';
 import { evaluationEscalationMessage } from '../../messages/reminders.ts';
 import type { CorePorts } from '../ports.ts';
 import { type OutstandingPrompt, outstandingPrompts } from './outstanding-prompts.ts';
 import { programDay } from './program-day.ts';
 import { ESCALATION_DAYS } from './reminder-rules.ts';
-import { daysBetween } from './zoned-time.ts';
 
 // A run for a date escalates blocks that reached day 14 up to a week before, so a scheduler down on day 14 still
 // escalates on its first day back; the key keeps it to one message per block and coordinator.

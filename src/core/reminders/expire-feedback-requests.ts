@@ -1,14 +1,13 @@
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import { feedbackRequests, outboxMessages } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
-import { addDays } from '../../domain/calendar.ts';
+import { addDays, zonedInstant } from '../../domain/calendar.ts';
 import { feedbackRequestMessage } from '../../messages/feedback.ts';
 import { requestExpiredMessage } from '../../messages/reminders.ts';
 import { nameOf, requestView } from '../feedback-requests/views.ts';
 import type { CorePorts } from '../ports.ts';
 import { programDay } from './program-day.ts';
 import { REMINDER_DAYS } from './reminder-rules.ts';
-import { zonedInstant } from './zoned-time.ts';
 
 /** What one run did. */
 export interface ExpiryRunResult {

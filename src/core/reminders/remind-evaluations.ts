@@ -1,12 +1,11 @@
 import { enqueueMessage } from '../../delivery/outbox.ts';
-import { addDays } from '../../domain/calendar.ts';
+import { addDays, daysBetween } from '../../domain/calendar.ts';
 import { evaluationReminderMessage } from '../../messages/reminders.ts';
 import type { CorePorts } from '../ports.ts';
 import { outstandingPrompts } from './outstanding-prompts.ts';
 import { programDay } from './program-day.ts';
 import { ESCALATION_DAYS, REMINDER_DAYS, reminderStageDue } from './reminder-rules.ts';
 import { rotationPromptSubjectId, snoozedUntilDates } from './snoozes.ts';
-import { daysBetween } from './zoned-time.ts';
 
 /** What one run did. */
 export interface ReminderRunResult {

@@ -1,14 +1,13 @@
 import { and, eq, gte } from 'drizzle-orm';
 import { feedbackRequests, people } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
-import { addDays, dateIn } from '../../domain/calendar.ts';
+import { addDays, dateIn, daysBetween, zonedInstant } from '../../domain/calendar.ts';
 import { type RequestReminderView, requestReminderMessage } from '../../messages/reminders.ts';
 import type { CorePorts } from '../ports.ts';
 import { programDay } from './program-day.ts';
 import type { ReminderRunResult } from './remind-evaluations.ts';
 import { reminderStageDue } from './reminder-rules.ts';
 import { snoozedUntilDates } from './snoozes.ts';
-import { daysBetween, zonedInstant } from './zoned-time.ts';
 
 /** The reminder view of a request row, for a run on `date` in the program's time zone. */
 export function requestReminderView(

@@ -1,4 +1,4 @@
-import { daysBetween } from './zoned-time.ts';
+import { daysBetween } from '../../domain/calendar.ts';
 
 /** Days after the prompt or request on which the faculty member is reminded. */
 export const REMINDER_DAYS = [3, 7] as const;

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { people, reminderSnoozes } from '../../db/schema/index.ts';
-import { addDays } from '../../domain/calendar.ts';
+import { addDays, daysBetween, zonedInstant } from '../../domain/calendar.ts';
 import type { Message } from '../../messages/model.ts';
 import { evaluationReminderMessage, requestReminderMessage } from '../../messages/reminders.ts';
 import { AppError } from '../errors.ts';
@@ -11,7 +11,6 @@ import { outstandingPrompts } from './outstanding-prompts.ts';
 import { programDay } from './program-day.ts';
 import { requestReminderView } from './remind-feedback-requests.ts';
 import { type ReminderSubject, rotationPromptSubjectId } from './snoozes.ts';
-import { daysBetween, zonedInstant } from './zoned-time.ts';
 
 /** How long a reminder can be snoozed from its buttons. */
 export type SnoozeDays = 1 | 3;
