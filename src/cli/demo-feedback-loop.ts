@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { answerFeedbackRequest } from '../core/feedback-requests/answer-feedback-request.ts';
 import { requestFeedback } from '../core/feedback-requests/request-feedback.ts';
 import { thankForFeedback } from '../core/feedback-requests/thank-for-feedback.ts';
@@ -114,26 +115,31 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
     now = new Date(`${monthEnd}T23:30:00Z`);
     const run = await promptAfterRotations({ ...ports, date: monthEnd });
     // Every supervisor answers the first resident on their list; one says they did not work together.
+    const faculty = alias(people, 'faculty');
     const ended = await db
       .select({
         assignmentId: rotationAssignments.id,
         rotationId: rotationAssignments.rotationId,
         facultyId: assignmentSupervisors.facultyId,
+        facultyEmail: faculty.email,
         email: people.email,
         pgy: programMemberships.pgy,
       })
       .from(rotationAssignments)
       .innerJoin(assignmentSupervisors, eq(assignmentSupervisors.assignmentId, rotationAssignments.id))
+      .innerJoin(faculty, eq(faculty.id, assignmentSupervisors.facultyId))
       .innerJoin(people, eq(people.id, rotationAssignments.residentId))
       .innerJoin(programMemberships, and(eq(programMemberships.personId, people.id), eq(programMemberships.role, 'resident')))
       .where(eq(rotationAssignments.endsOn, monthEnd))
-      .orderBy(asc(rotationAssignments.id));
+      .orderBy(asc(people.email), asc(faculty.email));
     const mapped = await db
       .select({ rotationId: rotationSubcompetencies.rotationId, code: subcompetencies.code })
       .from(rotationSubcompetencies)
       .innerJoin(subcompetencies, eq(subcompetencies.id, rotationSubcompetencies.subcompetencyId));
     let evaluations = 0;
     for (const [index, row] of ended.entries()) {
+      // Who rates what is fixed by names and dates (not by database ids), so every run prints the same digest.
+      const seed = `${row.email}|${row.facultyEmail}|${monthEnd}`;
       if (index % 3 === 2) {
         await declineRotationEvaluation({ ...ports, assignmentId: row.assignmentId, actorId: row.facultyId });
         continue;
@@ -146,11 +152,11 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
           mapped.filter((m) => m.rotationId === row.rotationId).map((m) => m.code),
           row.email.replace(DOMAIN, ''),
           row.pgy ?? 1,
-          `${row.assignmentId}|${row.facultyId}`,
+          seed,
         ),
-        directlyObserved: pick(3, 'observed', row.assignmentId, row.facultyId) !== 0,
-        reinforcing: REINFORCING[pick(REINFORCING.length, 'reinforcing', row.assignmentId, row.facultyId)]!,
-        corrective: CORRECTIVE[pick(CORRECTIVE.length, 'corrective', row.assignmentId, row.facultyId)]!,
+        directlyObserved: pick(3, 'observed', seed) !== 0,
+        reinforcing: REINFORCING[pick(REINFORCING.length, 'reinforcing', seed)]!,
+        corrective: CORRECTIVE[pick(CORRECTIVE.length, 'corrective', seed)]!,
         nextStep: 'On your next block, state your leading diagnosis first when you present.',
       });
       if (result.ok && !result.alreadySubmitted) evaluations += 1;

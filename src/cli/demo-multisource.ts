@@ -88,6 +88,9 @@ export async function runDemoMultisource(db: Db, out: (line: string) => void): P
 
   out('\n360 feedback: at the end of each block, the rotation’s nurses, pharmacists, therapists and social workers are asked');
   out(`about each resident who finished it (one DM per resident). Results show per group once ${program.multisourceThreshold ?? 3} have answered.`);
+  // Choices are fixed by people's emails and the items' words, not by database ids, so every run prints the same.
+  const emailOf = new Map((await db.select({ id: people.id, email: people.email }).from(people)).map((p) => [p.id, p.email]));
+  const who = (id: string) => emailOf.get(id) ?? id;
   let residentView: string[] | undefined;
   const commentsFor = new Map<string, number>();
   for (const endsOn of endDates) {
@@ -101,11 +104,13 @@ export async function runDemoMultisource(db: Db, out: (line: string) => void): P
     }
     // Raters answer over the following days; each request is one DM and one submission.
     now = new Date(new Date(`${endsOn}T15:00:00Z`).getTime() + 3 * 24 * 3600 * 1000);
-    const requests = await db.select().from(multisourceRequests).where(inArray(multisourceRequests.roundId, roundIds)).orderBy(asc(multisourceRequests.id));
+    const requests = (await db.select().from(multisourceRequests).where(inArray(multisourceRequests.roundId, roundIds))).sort(
+      (a, b) => who(a.residentId).localeCompare(who(b.residentId)) || who(a.raterId).localeCompare(who(b.raterId)),
+    );
     let answered = 0;
     let declined = 0;
     for (const request of requests) {
-      const choice = pick(10, 'respond', request.residentId, request.raterId, endsOn);
+      const choice = pick(10, 'respond', who(request.residentId), who(request.raterId), endsOn);
       if (choice === 0) {
         await declineMultisource({ ...ports, requestId: request.id, actorId: request.raterId });
         declined += 1;
@@ -114,17 +119,17 @@ export async function runDemoMultisource(db: Db, out: (line: string) => void): P
       if (choice <= 2) continue; // never got to it
       // As the chat adapters do: the form's fields are the questions; the values go back keyed by field id.
       const form = await openMultisourceForm({ ...ports, requestId: request.id, actorId: request.raterId });
-      const base = 3 + pick(2, 'resident', request.residentId);
+      const base = 3 + pick(2, 'resident', who(request.residentId));
       const values: Record<string, string> = {};
       for (const field of form.fields) {
         if (!field.id.startsWith('item_')) continue;
-        const spread = pick(7, field.id, request.raterId);
+        const spread = pick(7, field.label, who(request.raterId));
         values[field.id] = spread === 0 ? NOT_OBSERVED : String(Math.max(1, Math.min(5, base + (spread === 1 ? -1 : spread === 2 ? 1 : 0))));
       }
       // About every other rater writes a comment; taking them in turn per resident keeps a resident's comments apart.
       let comment: string | null = null;
-      if (pick(2, 'comment', request.residentId, request.raterId, endsOn) === 0) {
-        const n = commentsFor.get(request.residentId) ?? pick(DEMO_COMMENTS.length, 'first comment', request.residentId);
+      if (pick(2, 'comment', who(request.residentId), who(request.raterId), endsOn) === 0) {
+        const n = commentsFor.get(request.residentId) ?? pick(DEMO_COMMENTS.length, 'first comment', who(request.residentId));
         commentsFor.set(request.residentId, n + 1);
         comment = DEMO_COMMENTS[n % DEMO_COMMENTS.length]!;
       }

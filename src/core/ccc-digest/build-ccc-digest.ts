@@ -398,7 +398,10 @@ function pickNarratives(row: {
   const corrective = of('corrective', row.corrective, row.correctiveSource, row.correctiveDay);
   const picked = [reinforcing[0], corrective[0]].filter((n) => n !== undefined);
   // Days are ISO dates, so comparing them as text orders them; on the same day the corrective one is kept.
-  const second = [corrective[1], reinforcing[1]].filter((n) => n !== undefined).sort((a, b) => b.on.localeCompare(a.on))[0];
+  // The same words twice (a faculty member's stock phrase) would waste the third excerpt.
+  const second = [corrective[1], reinforcing[1]]
+    .filter((n) => n !== undefined && !picked.some((p) => p.text === n.text))
+    .sort((a, b) => b!.on.localeCompare(a!.on))[0];
   if (second) picked.push(second);
   return picked;
 }
