@@ -126,13 +126,12 @@ export function createSlackSender(client: WebClient, options: SlackSenderOptions
         if (context.kind.startsWith('ccc-digest') && destination.channelId) await checkPrivate(destination.channelId);
         const charts = message.blocks.filter((block): block is ChartBlock => block.type === 'chart');
         if (charts.length > 0 && charts.length === message.blocks.length) {
-          // Only charts (a follow-up part, one chart each): uploaded, the message's text as the image's caption.
+          // Only charts (a follow-up part has one): the first is uploaded with the message's text as its caption, any
+          // others follow as parts of their own, so a failure never uploads an image twice.
           const channelId = destination.channelId ?? (await dmChannel(destination.userId!));
-          let fileId = '';
-          for (const [index, chart] of charts.entries()) {
-            fileId = await uploadChart(channelId, destination.threadId, chart, index === 0 ? message.text : undefined);
-          }
-          return { channelId, messageId: fileId };
+          const fileId = await uploadChart(channelId, destination.threadId, charts[0]!, message.text);
+          const followUps = charts.slice(1).map((chart) => ({ text: chart.title ?? chart.altText, blocks: [chart] }));
+          return followUps.length > 0 ? { channelId, messageId: fileId, followUps } : { channelId, messageId: fileId };
         }
         const [first, ...rest] = neutralParts(message);
         const parts = renderMessages(first!);
