@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../../src/cli/demo.ts';
 import { runDigestCommand } from '../../src/cli/digest-command.ts';
 import { outboxMessages } from '../../src/db/schema/index.ts';
 import { seedCccDigestProgram } from '../helpers/ccc-digest-program.ts';
@@ -114,4 +115,23 @@ describe('stepping-stones digest (the command line)', () => {
     expect(usage.code).toBe(1);
     expect(usage.stderr).toContain('Usage: stepping-stones digest');
   }, 120_000);
+});
+
+describe('npm run demo', () => {
+  it('ends its half-year with the CCC digest preview: flagged residents first, in words, no rater named', async () => {
+    const lines: string[] = [];
+    expect(await runDemo({ out: (line) => lines.push(line) })).toBe(0);
+    const output = lines.join('\n');
+    const digest = output.slice(output.indexOf('The half-year ends with the CCC digest'));
+    expect(digest).toContain('CCC DIGEST · MID-YEAR 2026–27');
+    expect(digest).toMatch(/12 residents, \d+ flagged for discussion/);
+    // The demo's struggling PGY-2 leads, below the band on patient care, with the chart in words.
+    expect(digest).toContain('⚑ GABE LINDQVIST · PGY-2');
+    expect(digest).toMatch(/PC\d below the expected band: median [\d.]+, expected about 2\.5/);
+    expect(digest).toContain('[Chart: Gabe Lindqvist: milestone trend] Milestone levels over 2026-mid');
+    expect(digest).toMatch(/The other 11 replies, by their first line:\n\s+⚑ /);
+    for (const rater of ['Rosa', 'Delgado', 'Becker', 'Iyer', 'Nadia', 'Karim', 'Marsh', 'Ivy Tran']) expect(digest).not.toContain(rater);
+    // Nothing after it: the digest is where the half-year ends.
+    expect(lines.at(-1)).toMatch(/^ {4}\s*(⚑ )?\S.*\(PGY-\d\)/);
+  }, 180_000);
 });
