@@ -9,6 +9,14 @@
  * - `ack`: ack latency of `/feedback`, a button click and a modal submission through the real HTTP receiver, ours
  *   against a bare Bolt app in the same run, and the bot process's peak RSS (see ack-latency.ts). `--rate`
  *   requests/s for `--seconds` per kind and app.
+ * - `digest`: every program's CCC digest (data and messages) for 1,500 residents with two years of feedback, 360s,
+ *   CCC and self ratings and goals, against reading the same rows raw (see digest.ts).
+ * - `charts`: trend chart PNGs, median and p95 per chart, against encoding a blank canvas (see charts.ts).
+ * - `fanout`: 5,000 end-of-rotation prompts enqueued against a plain insert of the same rows, and delivery
+ *   throughput through the outbox to the fake Slack against direct calls (see fanout.ts).
+ *
+ * `--postgres URL` (or BENCH_DATABASE_URL / TEST_DATABASE_URL) adds PostgreSQL to the cases that use a database;
+ * `--list` names the cases.
  *
  * The project compares against a baseline measured alongside, never against absolute thresholds alone.
  */
@@ -23,6 +31,7 @@ import { type ImportResult, type ImportSummary, formatProblem } from '../src/cor
 import { importPeople } from '../src/core/people/import-people.ts';
 import { importPrograms } from '../src/core/programs/import-programs.ts';
 import { importRotationSchedule } from '../src/core/rotations/import-rotation-schedule.ts';
+import { benchServerUrl } from './engines.ts';
 import { generateInstitution, type InstitutionFiles, scaled } from './institution.ts';
 
 type Engine = 'pglite' | 'postgres';
@@ -31,10 +40,10 @@ type Step = 'programs' | 'people' | 'schedule';
 const STEPS: readonly Step[] = ['programs', 'people', 'schedule'];
 const PASSES: readonly Pass[] = ['import', 're-import'];
 
-/** The import case's PostgreSQL server, when there is one. */
-const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
+/** The PostgreSQL server, when there is one. */
+const serverUrl = benchServerUrl();
 
-const CASES = ['import', 'ack'] as const;
+const CASES = ['import', 'ack', 'digest', 'charts', 'fanout'] as const;
 type Case = (typeof CASES)[number];
 
 /** Thrown after an importer refused its file and the problems were printed. */
@@ -53,12 +62,18 @@ const { values: args, positionals } = parseArgs({
     scale: { type: 'string', default: '1' },
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '10' },
+    postgres: { type: 'string' },
+    list: { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
 const scale = positiveNumber('scale', args.scale);
 const ackRate = positiveNumber('rate', args.rate);
 const ackSeconds = positiveNumber('seconds', args.seconds);
+if (args.list) {
+  console.log(`bench cases: ${CASES.join(', ')} (npm run bench -- CASE…; none named runs them all)`);
+  process.exit(0);
+}
 const unknownCases = positionals.filter((name) => !(CASES as readonly string[]).includes(name));
 if (unknownCases.length > 0) {
   console.error(`unknown bench case(s): ${unknownCases.join(', ')}; the cases are: ${CASES.join(', ')}`);
@@ -69,6 +84,9 @@ const cases = positionals.length > 0 ? [...new Set(positionals as Case[])] : [..
 if (cases.length === 1) {
   const only = cases[0]!;
   if (only === 'import') await runImportBench();
+  else if (only === 'digest') await (await import('./digest.ts')).runDigestBench();
+  else if (only === 'charts') await (await import('./charts.ts')).runChartsBench();
+  else if (only === 'fanout') await (await import('./fanout.ts')).runFanoutBench();
   else {
     // Loaded only for this case, so the import case's start-up RSS stays what it was (no Bolt, no fake Slack).
     const { runAckLatencyBench } = await import('./ack-latency.ts');
@@ -78,7 +96,7 @@ if (cases.length === 1) {
   // One process per case: maxRSS never decreases, so a case run after another would report the other's peak.
   const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
   const self = fileURLToPath(import.meta.url);
-  const flags = ['--scale', args.scale, '--rate', args.rate, '--seconds', args.seconds];
+  const flags = ['--scale', args.scale, '--rate', args.rate, '--seconds', args.seconds, ...(args.postgres ? ['--postgres', args.postgres] : [])];
   const failed: string[] = [];
   for (const [i, name] of cases.entries()) {
     if (i > 0) console.log('');
