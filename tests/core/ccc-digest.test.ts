@@ -2,13 +2,13 @@ import { asc, eq, like } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCccDigest, type CccDigest } from '../../src/core/ccc-digest/build-ccc-digest.ts';
 import { cccDigestHeaderKey, postCccDigest } from '../../src/core/ccc-digest/post-ccc-digest.ts';
-import { outboxMessages, programs } from '../../src/db/schema/index.ts';
+import { outboxMessages, people, programMemberships, programs, reportingPeriods } from '../../src/db/schema/index.ts';
 import { cccDigestMessages } from '../../src/messages/ccc-digest.ts';
 import { type Message, parseMessage } from '../../src/messages/model.ts';
 import { renderMessages, SLACK_LIMITS } from '../../src/platforms/slack/render/block-kit.ts';
 import { type CccDigestProgram, seedCccDigestProgram } from '../helpers/ccc-digest-program.ts';
 import { describeOnEachEngine } from '../helpers/db.ts';
-import { fixedClock } from '../helpers/demo-program.ts';
+import { fixedClock, seedDemoProgram } from '../helpers/demo-program.ts';
 import { refusal } from '../helpers/refusal.ts';
 
 const flagsOf = (digest: CccDigest, kind: string) =>
@@ -180,5 +180,37 @@ describeOnEachEngine('CCC digest', (ctx) => {
       const error = await refusal(buildCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2031-mid' }));
       expect(error.userMessage).toContain('2026-mid');
     });
+  });
+});
+
+describeOnEachEngine('CCC digest of a fellowship', (ctx) => {
+  it('counts a fellow’s year from the fellowship’s entry PGY, so PGY-4 fellows are first-years of a three-year program', async () => {
+    await seedDemoProgram(ctx.db);
+    const [im] = await ctx.db.select().from(programs);
+    const [fellowship] = await ctx.db
+      .insert(programs)
+      .values({
+        institutionId: im!.institutionId,
+        slug: 'cardiology',
+        name: 'St. Elsewhere Cardiovascular Disease Fellowship',
+        specialty: 'Cardiovascular Disease',
+        timeZone: 'America/Chicago',
+        milestoneSetCode: im!.milestoneSetCode,
+        milestoneSetVersion: im!.milestoneSetVersion,
+      })
+      .returning();
+    await ctx.db.insert(reportingPeriods).values({ programId: fellowship!.id, academicYear: 2026, kind: 'mid_year', code: '2026-mid', startsOn: '2026-07-01', endsOn: '2026-12-31' });
+    const fellows = await ctx.db
+      .insert(people)
+      .values([4, 5, 6].map((pgy) => ({ institutionId: im!.institutionId, email: `fellow${pgy}@stelsewhere.example.org`, name: `Fellow Pgy${pgy}` })))
+      .returning();
+    await ctx.db.insert(programMemberships).values(fellows.map((f, i) => ({ programId: fellowship!.id, personId: f.id, role: 'fellow' as const, pgy: 4 + i })));
+    const digest = await buildCccDigest({ db: ctx.db, clock: fixedClock('2026-12-08T15:00:00Z'), programId: fellowship!.id, periodCode: '2026-mid' });
+    expect(digest.programYears).toBe(3);
+    expect(digest.residents.map((r) => [r.name, r.pgy, r.expectedLevel]).sort()).toEqual([
+      ['Fellow Pgy4', 4, 1.5],
+      ['Fellow Pgy5', 5, 2.5],
+      ['Fellow Pgy6', 6, 3.5],
+    ]);
   });
 });

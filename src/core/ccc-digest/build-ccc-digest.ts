@@ -74,7 +74,17 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
   const residentIds = residents.map((r) => r.id);
   // The roster's PGY is this academic year's; a digest of an earlier period counts back from it.
   const yearsSince = Math.max(0, academicYearOf(today) - period.academicYear);
-  const programYears = programLengthYears(program.specialty, Math.max(0, ...residents.map((r) => (r.pgy ?? 0) - yearsSince)));
+  const pgyOf = (r: { pgy: number | null }) => (r.pgy === null ? null : r.pgy - yearsSince);
+  // Fellows enter after residency (PGY-4 of a cardiology fellowship is its first year): their year in the program
+  // counts from the lowest PGY among the program's fellows, as fellowship milestones start again at Level 1.
+  const fellowPgys = residents.filter((r) => r.role === 'fellow').flatMap((r) => (pgyOf(r) === null ? [] : [pgyOf(r)!]));
+  const fellowEntry = fellowPgys.length ? Math.min(...fellowPgys) : null;
+  const trainingYearOf = (r: { pgy: number | null; role: string }) => {
+    const pgy = pgyOf(r);
+    if (pgy === null) return null;
+    return r.role === 'fellow' && fellowEntry !== null ? pgy - fellowEntry + 1 : pgy;
+  };
+  const programYears = programLengthYears(program.specialty, Math.max(0, ...residents.map((r) => trainingYearOf(r) ?? 0)));
 
   const dayOf = (column: SQL | AnyColumn) => sql`(${column} at time zone ${timeZone})::date`;
   const { ratingRows, entryRows } = await feedbackEvidence(db, {
@@ -138,8 +148,9 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
   };
 
   const built: DigestResident[] = residents.map((resident) => {
-    const pgy = resident.pgy === null ? null : resident.pgy - yearsSince;
-    const expected = pgy === null ? null : expectedLevel({ trainingYear: pgy, periodKind: period.kind, programYears });
+    const pgy = pgyOf(resident);
+    const trainingYear = trainingYearOf(resident);
+    const expected = trainingYear === null ? null : expectedLevel({ trainingYear, periodKind: period.kind, programYears });
     const counted = entriesBy.get(resident.id);
     const evidence: EvidenceBySource = counted
       ? {
@@ -215,7 +226,7 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
       trend: trendFor({
         periods,
         currentPeriodId: period.id,
-        pgy,
+        trainingYear,
         programYears,
         currentAcademicYear: period.academicYear,
         subcompetencies: subs,
@@ -269,10 +280,10 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
   };
 }
 
-/** The residents and fellows of a program during a period (memberships overlapping it), with their PGY. */
+/** The residents and fellows of a program during a period (memberships overlapping it), with their PGY and role. */
 async function learnersOf(db: DbOrTx, programId: string, period: { startsOn: string; endsOn: string }) {
   const rows = await db
-    .select({ id: people.id, name: people.name, pgy: programMemberships.pgy })
+    .select({ id: people.id, name: people.name, pgy: programMemberships.pgy, role: programMemberships.role })
     .from(programMemberships)
     .innerJoin(people, eq(people.id, programMemberships.personId))
     .where(
@@ -285,7 +296,7 @@ async function learnersOf(db: DbOrTx, programId: string, period: { startsOn: str
     )
     .orderBy(people.name, people.id);
   // Someone both resident and fellow of one program is listed once, with the higher PGY.
-  const byId = new Map<string, { id: string; name: string; pgy: number | null }>();
+  const byId = new Map<string, { id: string; name: string; pgy: number | null; role: string }>();
   for (const row of rows) {
     const seen = byId.get(row.id);
     if (!seen || (row.pgy ?? 0) > (seen.pgy ?? 0)) byId.set(row.id, row);

@@ -17,14 +17,15 @@ export const MAX_TREND_LINES = 8;
 export function trendFor(input: {
   periods: readonly { id: string; code: string; kind: PeriodKind; academicYear: number }[];
   currentPeriodId: string;
-  pgy: number | null;
+  /** The resident's year in the program this period (PGY for residents); null when unknown. */
+  trainingYear: number | null;
   programYears: number;
   currentAcademicYear: number;
   subcompetencies: readonly SubcompetencyView[];
   flags: readonly CccFlag[];
   levelAt: (periodId: string, subcompetencyId: string) => number | null;
 }): TrendChartData {
-  const yearAt = (academicYear: number) => (input.pgy === null ? null : input.pgy - (input.currentAcademicYear - academicYear));
+  const yearAt = (academicYear: number) => (input.trainingYear === null ? null : input.trainingYear - (input.currentAcademicYear - academicYear));
   const periods = input.periods.filter((p) => p.id === input.currentPeriodId || (yearAt(p.academicYear) ?? 1) >= 1);
   const rows = input.subcompetencies.map((sub, order) => {
     const levels = periods.map((p) => input.levelAt(p.id, sub.id));
