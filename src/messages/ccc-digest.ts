@@ -128,6 +128,9 @@ export interface CccDigest {
 // Messages
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Room for flag lines in one paragraph, under Slack's 3,000 characters per section with margin for escaping. */
+const FLAGS_PER_PARAGRAPH = 2500;
+
 /** A narrative excerpt is a taste of the words, not the whole evaluation. */
 const EXCERPT_LENGTH = 280;
 
@@ -216,7 +219,14 @@ export function cccDigestResidentMessage(digest: CccDigest, resident: DigestResi
   const missing = resident.flags.filter((f): f is Extract<CccFlag, { kind: 'no_evidence' }> => f.kind === 'no_evidence');
   const flagLines = [...flagged.map((f) => `- ${flagText(f)}`)];
   if (missing.length) flagLines.push(`- No evidence this period for ${missing.map((f) => `*${f.code}*`).join(', ')}`);
-  const flagParagraph = flagLines.length ? `*Flags*\n${flagLines.join('\n')}` : '*Flags*: none — on track against the expected band.';
+  // A resident behind everywhere can have forty flags: they go in as many paragraphs as it takes, so none is cut.
+  const flagParagraphs: string[] = [];
+  for (const line of flagLines) {
+    const last = flagParagraphs.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= FLAGS_PER_PARAGRAPH) flagParagraphs[flagParagraphs.length - 1] = `${last}\n${line}`;
+    else flagParagraphs.push(last === undefined ? `*Flags*\n${line}` : line);
+  }
+  if (flagParagraphs.length === 0) flagParagraphs.push('*Flags*: none — on track against the expected band.');
 
   const e = resident.evidence;
   const byCompetency = resident.ratingsByCompetency.map((c) => `${c.code} ${c.ratings}`).join(' · ');
@@ -288,7 +298,7 @@ export function cccDigestResidentMessage(digest: CccDigest, resident: DigestResi
   return message(
     `${resident.name}${resident.pgy !== null ? ` (PGY-${resident.pgy})` : ''}: ${summary}.`,
     header(truncateLabel(residentHeaderText(resident), 150)),
-    paragraph(flagParagraph),
+    flagParagraphs.map((text) => paragraph(text)),
     fields(
       ...evidenceLine(e).slice(0, 4),
       ['360 responses', String(resident.multisource.reduce((sum, g) => sum + g.responses, 0))],

@@ -1,6 +1,6 @@
 import { asc, eq, like } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCccDigest, type CccDigest } from '../../src/core/ccc-digest/build-ccc-digest.ts';
+import { buildCccDigest, type CccDigest, type DigestResident } from '../../src/core/ccc-digest/build-ccc-digest.ts';
 import { cccDigestHeaderKey, postCccDigest } from '../../src/core/ccc-digest/post-ccc-digest.ts';
 import { outboxMessages, people, programMemberships, programs, reportingPeriods } from '../../src/db/schema/index.ts';
 import { cccDigestMessages } from '../../src/messages/ccc-digest.ts';
@@ -212,5 +212,64 @@ describeOnEachEngine('CCC digest of a fellowship', (ctx) => {
       ['Fellow Pgy5', 5, 2.5],
       ['Fellow Pgy6', 6, 3.5],
     ]);
+  });
+});
+
+describe('CCC digest messages at their largest', () => {
+  it('keep every flag and stay within Slack limits for a resident flagged on every subcompetency', () => {
+    const codes = Array.from({ length: 21 }, (_, i) => `PC${i + 1}`);
+    const long = 'x'.repeat(3000);
+    const resident: DigestResident = {
+      residentId: 'r1',
+      name: `Resident ${'With A Very Long Name '.repeat(10)}`,
+      pgy: 2,
+      expectedLevel: 3,
+      flagged: true,
+      flags: [
+        ...codes.map((code) => ({ kind: 'below_expected' as const, code, name: `${code} ${long.slice(0, 200)}`, median: 1, expected: 3 })),
+        ...codes.map((code) => ({ kind: 'declining' as const, code, name: code, current: 1, previous: 2 })),
+        ...codes.map((code) => ({ kind: 'low_multisource' as const, code, name: code, group: 'nurse', groupLabel: 'Nurses', mean: 1.2 })),
+        { kind: 'few_direct_observations' as const, count: 0, minimum: 3 },
+      ],
+      evidence: { rotationEvaluations: 1, requested: 0, unsolicited: 0, directObservations: 0, ratings: 21 },
+      ratingsByCompetency: [{ code: 'PC', name: 'Patient Care', ratings: 21 }],
+      multisource: [],
+      subcompetencies: codes.map((code) => ({ code, name: `${code} ${long.slice(0, 200)}`, competencyCode: 'PC', ratings: 1, suggested: 1, previous: 2, self: 4 })),
+      selfAssessmentSubmitted: true,
+      selfGaps: [],
+      narratives: [
+        { kind: 'reinforcing', text: long, source: 'rotation_evaluation', on: '2026-10-31' },
+        { kind: 'corrective', text: long, source: 'request', on: '2026-10-01' },
+        { kind: 'corrective', text: long, source: 'unsolicited', on: '2026-09-01' },
+      ],
+      learningPlan: { open: 1, overdue: 1, done: 0, dropped: 0, nextDueOn: '2026-12-01' },
+      trend: { periods: ['2025-end', '2026-mid'], lines: codes.slice(0, 8).map((code) => ({ code, name: code, levels: [2, 1] })), expected: [2, 2.5] },
+    };
+    const digest = {
+      program: { id: 'p', slug: 'im', name: 'IM', specialty: 'Internal Medicine', cccSlackChannelId: 'C1' },
+      period: { id: 'x', code: '2026-mid', kind: 'mid_year' as const, academicYear: 2026, label: 'Mid-year 2026–27', startsOn: '2026-07-01', endsOn: '2026-12-31' },
+      builtOn: '2026-12-08',
+      programYears: 3,
+      multisourceThreshold: 3,
+      totals: { residents: 1, flagged: 1, evidence: resident.evidence, multisourceResponses: 0, multisourceByGroup: [] },
+      residents: [resident],
+    } satisfies CccDigest;
+    const { residents } = cccDigestMessages(digest);
+    const parts = renderMessages(residents[0]!.message);
+    const text = JSON.stringify(parts);
+    for (const part of parts) {
+      expect(part.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.messageBlocks);
+      for (const block of part.blocks) {
+        const section = block as { text?: { text: string }; fields?: { text: string }[] };
+        if (section.text) expect(section.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+        for (const field of section.fields ?? []) expect(field.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionFieldText);
+      }
+    }
+    // Every flag survives whole (63 subcompetency flags and the observation one); only the long excerpts are cut.
+    expect(text.match(/below the expected band/g)).toHaveLength(21);
+    expect(text.match(/declining: 1 this period/g)).toHaveLength(21);
+    expect(text.match(/low 360 from nurses/g)).toHaveLength(21);
+    expect(text).toContain('Few direct observations: 0 this period');
+    expect(text).toContain('…');
   });
 });
