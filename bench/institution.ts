@@ -48,7 +48,7 @@ export interface InstitutionFiles {
 }
 
 /** sfc32: a small, fast, seedable PRNG; uniform in [0, 1). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = 0x9e3779b9;
   let b = 0x243f6a88;
   let c = 0xb7e15162;
