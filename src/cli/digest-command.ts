@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { asc } from 'drizzle-orm';
 import { renderTrendChartPng } from '../charts/trend-chart.ts';
-import { buildCccDigest } from '../core/ccc-digest/build-ccc-digest.ts';
 import { postCccDigest } from '../core/ccc-digest/post-ccc-digest.ts';
+import { previewCccDigest } from '../core/ccc-digest/preview-ccc-digest.ts';
 import { AppError } from '../core/errors.ts';
 import { type Clock, systemClock } from '../core/ports.ts';
 import type { Db } from '../db/client.ts';
@@ -77,7 +77,7 @@ export async function runDigestCommand(input: {
   program = slugMatches[0]!;
   try {
     if (!input.preview) {
-      const posted = await postCccDigest({ db: input.db, clock, programId: program.id, periodCode: input.period });
+      const posted = await postCccDigest({ db: input.db, clock, programId: program.id, periodCode: input.period, channel: 'cli' });
       input.out(
         `CCC digest ${input.period} (${program.name}): ${posted.residents} residents, ${posted.flagged} flagged; ` +
           (posted.enqueued
@@ -86,7 +86,7 @@ export async function runDigestCommand(input: {
       );
       return 0;
     }
-    const digest = await buildCccDigest({ db: input.db, clock, programId: program.id, periodCode: input.period });
+    const digest = await previewCccDigest({ db: input.db, clock, programId: program.id, periodCode: input.period });
     const messages = cccDigestMessages(digest);
     for (const line of digestAsText(messages)) input.out(line);
     const dir = resolve(input.outDir ?? `ccc-digest-${fileSafe(program.slug)}-${fileSafe(digest.period.code)}`);

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/cli/demo.ts';
 import { runDigestCommand } from '../../src/cli/digest-command.ts';
-import { outboxMessages } from '../../src/db/schema/index.ts';
+import { eq } from 'drizzle-orm';
+import { auditLog, outboxMessages } from '../../src/db/schema/index.ts';
 import { seedCccDigestProgram } from '../helpers/ccc-digest-program.ts';
 import { describeOnEachEngine } from '../helpers/db.ts';
 import { fixedClock } from '../helpers/demo-program.ts';
@@ -59,6 +60,9 @@ describeOnEachEngine('digest --preview', (ctx) => {
       expect(png.length).toBeGreaterThan(2000);
     }
     expect(await ctx.db.select().from(outboxMessages)).toEqual([]);
+    // The preview showed everyone's assessments to the operator: the audit log records it.
+    const [audit] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, 'ccc_digest.preview'));
+    expect(audit).toMatchObject({ channel: 'cli', subjectType: 'program', details: { period: '2026-mid', residents: 12, flagged: 10 } });
   });
 
   it('without --preview queues the digest once; an unknown program or a missing period is refused with a sentence', async () => {

@@ -2,7 +2,7 @@ import { asc, eq, like } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCccDigest, type CccDigest, type DigestResident } from '../../src/core/ccc-digest/build-ccc-digest.ts';
 import { cccDigestHeaderKey, postCccDigest } from '../../src/core/ccc-digest/post-ccc-digest.ts';
-import { outboxMessages, people, programMemberships, programs, reportingPeriods } from '../../src/db/schema/index.ts';
+import { auditLog, outboxMessages, people, programMemberships, programs, reportingPeriods } from '../../src/db/schema/index.ts';
 import { cccDigestMessages } from '../../src/messages/ccc-digest.ts';
 import { type Message, parseMessage } from '../../src/messages/model.ts';
 import { renderMessages, SLACK_LIMITS } from '../../src/platforms/slack/render/block-kit.ts';
@@ -165,6 +165,10 @@ describeOnEachEngine('CCC digest', (ctx) => {
 
       const again = await postCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2026-mid' });
       expect(again).toEqual({ residents: 12, flagged: 10, enqueued: 0 });
+      // Everyone's assessments left for the channel once, and the audit log says so once.
+      const audits = await ctx.db.select().from(auditLog).where(eq(auditLog.action, 'ccc_digest.post'));
+      expect(audits).toHaveLength(1);
+      expect(audits[0]).toMatchObject({ channel: 'scheduler', subjectType: 'program', subjectId: seeded.programId, details: { period: '2026-mid', slackChannel: 'C0CCCDEMO01', residents: 12, flagged: 10 } });
     });
 
     it('refuses without a CCC channel, saying how to set one, and enqueues nothing', async () => {

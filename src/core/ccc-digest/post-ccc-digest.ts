@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { auditLog } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
 import { cccDigestMessages } from '../../messages/ccc-digest.ts';
 import { AppError } from '../errors.ts';
@@ -23,7 +24,12 @@ export function cccDigestResidentKey(programId: string, periodCode: string, resi
  * sent and posts it in the header's thread; the Slack sender refuses a channel that is not private.
  */
 export async function postCccDigest(
-  input: Pick<CorePorts, 'db' | 'clock'> & { programId: string; periodCode: string },
+  input: Pick<CorePorts, 'db' | 'clock'> & {
+    programId: string;
+    periodCode: string;
+    /** Where the post came from, for the audit log: `scheduler` (the default) or `cli`. */
+    channel?: string;
+  },
 ): Promise<{ residents: number; flagged: number; enqueued: number }> {
   const program = await programById(input.db, input.programId);
   const channel = program.cccSlackChannelId?.trim();
@@ -50,6 +56,17 @@ export async function postCccDigest(
         message: resident.message,
       });
       if (added) count += 1;
+    }
+    // Everyone's assessments leave for the CCC channel: recorded once, when they are first queued.
+    if (count > 0) {
+      await tx.insert(auditLog).values({
+        at: input.clock.now(),
+        channel: input.channel ?? 'scheduler',
+        action: 'ccc_digest.post',
+        subjectType: 'program',
+        subjectId: program.id,
+        details: { period: digest.period.code, slackChannel: channel, residents: digest.totals.residents, flagged: digest.totals.flagged },
+      });
     }
     return count;
   });
