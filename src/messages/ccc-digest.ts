@@ -277,10 +277,10 @@ export function cccDigestResidentMessage(digest: CccDigest, resident: DigestResi
   }
 
   const narratives = resident.narratives.length
-    ? `*From faculty narratives*\n${resident.narratives
+    ? `*From narrative feedback*\n${resident.narratives
         .map((n) => `- ${n.kind === 'reinforcing' ? 'Keep doing' : 'To change'}: “${truncateLabel(n.text.replace(/\s+/g, ' '), EXCERPT_LENGTH)}” _(${sourceWords(n.source)}, ${humanDate(n.on)})_`)
         .join('\n')}`
-    : '*From faculty narratives*: none written this period.';
+    : '*From narrative feedback*: none written this period.';
 
   const plan = resident.learningPlan;
   const planText =
