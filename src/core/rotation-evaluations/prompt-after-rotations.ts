@@ -1,7 +1,11 @@
+import { inArray } from 'drizzle-orm';
+import { outboxMessages } from '../../db/schema/index.ts';
 import { enqueueMessages } from '../../delivery/outbox.ts';
 import type { CorePorts } from '../ports.ts';
 import { rotationPromptKey } from '../reminders/outstanding-prompts.ts';
 import { rotationPromptsEndingOn } from './prompt-state.ts';
+
+const KEY_BATCH = 1000;
 
 /** What one run did: prompts enqueued now, and those a previous run had already enqueued. */
 export interface PromptRunResult {
@@ -18,18 +22,27 @@ export interface PromptRunResult {
  */
 export async function promptAfterRotations(input: CorePorts & { date: string; programId?: string }): Promise<PromptRunResult> {
   const prompts = await rotationPromptsEndingOn(input.db, { endsOn: input.date, programId: input.programId });
-  const prompted = await input.db.transaction((tx) =>
-    enqueueMessages(
-      tx,
-      prompts.map((prompt) => ({
-        idempotencyKey: rotationPromptKey(prompt.facultyId, prompt.rotationId, input.date),
-        kind: 'rotation-prompt',
-        recipientPersonId: prompt.facultyId,
-        programId: prompt.programId,
-        message: prompt.message,
-      })),
-    ),
-  );
+  const outgoing = prompts.map((prompt) => ({
+    idempotencyKey: rotationPromptKey(prompt.facultyId, prompt.rotationId, input.date),
+    kind: 'rotation-prompt',
+    recipientPersonId: prompt.facultyId,
+    programId: prompt.programId,
+    message: prompt.message,
+  }));
+  // A run repeated for the same day (catch-up, by hand) skips the prompts already enqueued instead of sending
+  // thousands of messages to the database only to have them ignored; the insert's own conflict check still guards
+  // against another instance enqueueing them in between.
+  const enqueued = new Set<string>();
+  for (let i = 0; i < outgoing.length; i += KEY_BATCH) {
+    const keys = outgoing.slice(i, i + KEY_BATCH).map((o) => o.idempotencyKey);
+    const rows = await input.db
+      .select({ key: outboxMessages.idempotencyKey })
+      .from(outboxMessages)
+      .where(inArray(outboxMessages.idempotencyKey, keys));
+    for (const row of rows) enqueued.add(row.key);
+  }
+  const fresh = outgoing.filter((o) => !enqueued.has(o.idempotencyKey));
+  const prompted = fresh.length === 0 ? 0 : await input.db.transaction((tx) => enqueueMessages(tx, fresh));
   return {
     date: input.date,
     prompted,
