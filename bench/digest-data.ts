@@ -33,6 +33,7 @@ import {
   selfAssessments,
   subcompetencies,
 } from '../src/db/schema/index.ts';
+import { levelOnScale, programLengthYears } from '../src/domain/ccc-flags.ts';
 import { MILESTONE_RATINGS, type MilestoneRating } from '../src/domain/rating.ts';
 import { uuidFrom } from './ids.ts';
 import { type InstitutionFiles, prng } from './institution.ts';
@@ -97,7 +98,7 @@ export async function loadAssessmentData(db: Db, files: InstitutionFiles): Promi
     .where(and(eq(milestoneSets.code, 'IM'), eq(milestoneSets.version, '2.0')));
   const subs = await db.select({ id: subcompetencies.id, code: subcompetencies.code }).from(subcompetencies).where(eq(subcompetencies.milestoneSetId, set!.id));
   const multisourceCodes = subs.map((s) => s.code).filter((code) => /^(ICS|PROF)\d/.test(code)).slice(0, 5);
-  const programRows = await db.select({ id: programs.id, slug: programs.slug }).from(programs).orderBy(programs.slug);
+  const programRows = await db.select({ id: programs.id, slug: programs.slug, specialty: programs.specialty }).from(programs).orderBy(programs.slug);
   const memberships = await db.select().from(programMemberships);
   const periods = await db.select().from(reportingPeriods);
   const lastDay = DIGEST_DAY(files);
@@ -108,10 +109,11 @@ export async function loadAssessmentData(db: Db, files: InstitutionFiles): Promi
   const periodsSoFar = (programId: string) =>
     periods.filter((p) => p.programId === programId && p.startsOn < lastDay).sort((a, b) => a.startsOn.localeCompare(b.startsOn));
 
-  // A resident's level on a day: about one level a year from Level 1, a few residents a level behind (flags).
-  const levelOf = (pgyNow: number, behind: boolean, day: number): number => {
+  // A resident's level on a day: on the expected path (Level 1 at entry to Level 4 at graduation, see
+  // expectedLevel) with a little more for most, and a level behind for one resident in seventeen, who get flagged.
+  const levelOf = (pgyNow: number, programYears: number, behind: boolean, day: number): number => {
     const yearsIn = pgyNow - 1 + (day - Date.parse(`${files.size.firstAcademicYear}-07-01T00:00:00Z`)) / (365 * 86_400_000);
-    return Math.max(0, Math.min(5, 1 + yearsIn * 0.8 - (behind ? 1 : 0)));
+    return Math.max(0, Math.min(5, 1.25 + (3 * yearsIn) / programYears - (behind ? 1 : 0)));
   };
   const ratingNear = (level: number): MilestoneRating => {
     const index = Math.round(level * 2 + (random() - 0.5) * 2) - 1;
@@ -123,6 +125,7 @@ export async function loadAssessmentData(db: Db, files: InstitutionFiles): Promi
     const faculty = [...new Set(memberships.filter((m) => m.programId === program.id && m.role === 'faculty').map((m) => m.personId))];
     const learnerIds = learners.map((l) => l.personId);
     const pgyOf = new Map(learners.map((l) => [l.personId, l.pgy]));
+    const programYears = programLengthYears(program.specialty, Math.max(0, ...learners.map((l) => l.pgy ?? 0)));
     const behind = new Set(learnerIds.filter((_, i) => i % 17 === 3));
 
     // End-of-rotation evaluations: one per supervised assignment that ended, most of them given.
@@ -139,7 +142,7 @@ export async function loadAssessmentData(db: Db, files: InstitutionFiles): Promi
     const perResident = new Map<string, number>();
     const addEntry = (residentId: string, authorId: string, at: number, assignmentId: string | null) => {
       const id = uuidFrom(`entry-${program.slug}`, entries.length);
-      const level = levelOf(pgyOf.get(residentId) ?? 1, behind.has(residentId), at);
+      const level = levelOf(pgyOf.get(residentId) ?? 1, programYears, behind.has(residentId), at);
       const rated = assignmentId ? 4 + Math.floor(random() * 3) : 1 + Math.floor(random() * 2);
       const first = Math.floor(random() * subs.length);
       entries.push({
@@ -207,7 +210,9 @@ export async function loadAssessmentData(db: Db, files: InstitutionFiles): Promi
           requests.push({ id: requestId, roundId, residentId, raterId, raterRole: 'nurse', instrumentId, status: 'answered' });
           const responseId = uuidFrom(`response-${program.slug}`, responses.length);
           responses.push({ id: responseId, requestId, comment: random() < 0.3 ? 'Kind with patients and families.' : null });
-          for (const item of items) if (random() < 0.85) answers.push({ responseId, itemId: item.id, score: 1 + Math.floor(random() * 5) });
+          // Teams mostly see what they expect of a resident or better (3–5); residents behind score lower (2–4).
+          const low = behind.has(residentId) ? 2 : 3;
+          for (const item of items) if (random() < 0.85) answers.push({ responseId, itemId: item.id, score: low + Math.floor(random() * 3) });
         }
       });
     }
@@ -225,7 +230,7 @@ export async function loadAssessmentData(db: Db, files: InstitutionFiles): Promi
       const day = Date.parse(`${period.endsOn}T00:00:00Z`);
       for (const learner of learners) {
         for (const sub of subs) {
-          const rating = ratingNear(levelOf(learner.pgy ?? 1, behind.has(learner.personId), day));
+          const rating = levelOnScale(levelOf(learner.pgy ?? 1, programYears, behind.has(learner.personId), day));
           ccc.push({ residentId: learner.personId, periodId: period.id, subcompetencyId: sub.id, rating, source: 'import' });
         }
       }
@@ -240,7 +245,7 @@ export async function loadAssessmentData(db: Db, files: InstitutionFiles): Promi
         const id = uuidFrom(`self-${program.slug}`, selfRows.length);
         selfRows.push({ id, residentId: learner.personId, periodId: period.id, status: 'submitted', submittedAt: new Date(day) });
         for (const sub of subs) {
-          selfRatings.push({ selfAssessmentId: id, subcompetencyId: sub.id, rating: ratingNear(levelOf(learner.pgy ?? 1, false, day) + 0.5) });
+          selfRatings.push({ selfAssessmentId: id, subcompetencyId: sub.id, rating: levelOnScale(levelOf(learner.pgy ?? 1, programYears, false, day) + 0.5) });
         }
       }
     }

@@ -5,7 +5,7 @@
  * Goals: ≤ 5 s on PostgreSQL, ≤ 15 s on PGlite for all 30 programs. Baseline in the same run: reading the raw
  * rows a digest is made from (each program's feedback with its ratings, CCC and self ratings, 360 scores) with
  * plain queries, so the ratio is what the digest costs over just reading its data. Three runs each, interleaved;
- * the median run is reported.
+ * the median run is reported. `--scale` sizes the institution (the goals are for scale 1).
  */
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
@@ -15,7 +15,7 @@ import { programs } from '../src/db/schema/index.ts';
 import { cccDigestMessages } from '../src/messages/ccc-digest.ts';
 import { DIGEST_DAY, DIGEST_PERIOD, importInstitution, loadAssessmentData } from './digest-data.ts';
 import { benchEngines, benchServerUrl, type Engine, goal, openEngine, printTable, seconds } from './engines.ts';
-import { FULL_SIZE, generateInstitution } from './institution.ts';
+import { FULL_SIZE, generateInstitution, scaled } from './institution.ts';
 
 const RUNS = 3;
 const GOAL_SECONDS: Record<Engine, number> = { postgres: 5, pglite: 15 };
@@ -30,9 +30,9 @@ interface Run {
   messageBytes: number;
 }
 
-export async function runDigestBench(): Promise<void> {
+export async function runDigestBench(scale = 1): Promise<void> {
   const serverUrl = benchServerUrl();
-  const files = generateInstitution(FULL_SIZE);
+  const files = generateInstitution(scale === 1 ? FULL_SIZE : scaled(scale));
   const periodCode = DIGEST_PERIOD(files);
   const day = DIGEST_DAY(files);
   console.log(

@@ -84,7 +84,7 @@ const cases = positionals.length > 0 ? [...new Set(positionals as Case[])] : [..
 if (cases.length === 1) {
   const only = cases[0]!;
   if (only === 'import') await runImportBench();
-  else if (only === 'digest') await (await import('./digest.ts')).runDigestBench();
+  else if (only === 'digest') await (await import('./digest.ts')).runDigestBench(scale);
   else if (only === 'charts') await (await import('./charts.ts')).runChartsBench();
   else if (only === 'fanout') await (await import('./fanout.ts')).runFanoutBench();
   else {
