@@ -203,8 +203,10 @@ export function trendAltText(resident: DigestResident): string {
   });
   const expected = trend.expected?.at(-1);
   const span = first === last ? `${last}` : `${first} to ${last}`;
+  const rated = resident.subcompetencies.filter((s) => s.suggested !== null || s.previous !== null).length;
+  const which = trend.lines.length < rated ? ` (${trend.lines.length} of ${rated} rated subcompetencies, flagged ones first; all are in the grid above)` : '';
   return truncateLabel(
-    `Milestone levels over ${span}: ${lines.join('; ')}.${expected != null ? ` Expected now: about ${levelText(expected)}.` : ''}`,
+    `Milestone levels over ${span}${which}: ${lines.join('; ')}.${expected != null ? ` Expected now: about ${levelText(expected)}.` : ''}`,
     1500,
   );
 }
