@@ -74,9 +74,9 @@ export function expectedLevel(input: { trainingYear: number; periodKind: PeriodK
 }
 
 /**
- * Half a level below the expectation is the edge of the band: it is what the ACGME's own trend data use as the early
- * warning (a median of 2.5 or less at the end of PGY-2 of a three-year program predicts not reaching Level 4 by
- * graduation), and it equals 1 + 3·2/3 − 0.5.
+ * Half a level (one step of the scale) below the expectation is the edge of the band. At the end of PGY-2 of a
+ * three-year program that is 1 + 3·2/3 − 0.5 = 2.5: a resident at or below it then is unlikely to reach Level 4 by
+ * graduation, the early warning a committee wants.
  */
 export const BELOW_EXPECTED_MARGIN = 0.5;
 
