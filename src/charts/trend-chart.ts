@@ -109,6 +109,8 @@ function chartConfiguration(input: TrendChartInput): ChartConfiguration<'line', 
       pointStyle: POINT_STYLES[index % POINT_STYLES.length],
       // A period without a rating is a gap, not an interpolated level.
       spanGaps: false,
+      // Points at "not yet Level 1" (0) or Level 5 sit on the chart's edge: let them show whole.
+      clip: 8,
     };
   });
   if (trend.expected?.some((level) => level !== null)) {
