@@ -3,6 +3,7 @@ import {
   boolean,
   check,
   date,
+  index,
   pgEnum,
   pgTable,
   primaryKey,
@@ -90,6 +91,8 @@ export const feedbackEntries = pgTable(
     // lands on these keys instead of creating a second row.
     unique().on(t.feedbackRequestId),
     unique().on(t.rotationAssignmentId, t.authorId),
+    // The CCC digest reads a program's feedback in one pass; without this it scans every program's entries.
+    index('feedback_entries_program_resident').on(t.programId, t.residentId),
     check(
       'feedback_entries_source_link',
       sql`(${t.source} <> 'request' or ${t.feedbackRequestId} is not null) and (${t.source} <> 'rotation_evaluation' or ${t.rotationAssignmentId} is not null)`,

@@ -1,0 +1,1 @@
+CREATE INDEX "feedback_entries_program_resident" ON "feedback_entries" USING btree ("program_id","resident_id");
