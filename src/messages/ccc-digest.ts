@@ -241,7 +241,8 @@ export function cccDigestResidentMessage(digest: CccDigest, resident: DigestResi
                 .filter((s) => s.mean !== null)
                 .map((s) => `${s.code} ${s.mean!.toFixed(1)}`)
                 .join(', ')
-            : `below the threshold of ${digest.multisourceThreshold}: count only`;
+            : // Distinct raters decide visibility: one nurse answering three rounds is still one voice.
+              `by fewer than ${digest.multisourceThreshold} different raters: count only`;
           return `- ${g.label}: ${g.responses} of ${g.asked} answered${declined}${shown ? ` — ${shown}` : ''}`;
         })
         .join('\n')

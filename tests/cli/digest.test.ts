@@ -46,7 +46,7 @@ describeOnEachEngine('digest --preview', (ctx) => {
     expect(text).toContain('PC3 below the expected band: median 2, expected about 2.5');
     expect(text).toContain('MK1 declining: 2.5 this period, 3 last period');
     expect(text).toContain('PROF1 low 360 from nurses: mean 2.3 of 5');
-    expect(text).toContain('Pharmacists: 1 of 1 answered — below the threshold of 3: count only');
+    expect(text).toContain('Pharmacists: 1 of 1 answered — by fewer than 3 different raters: count only');
     // The chart in words, so the text stands without the image.
     expect(text).toMatch(/\[Chart: Farah Haddad: milestone trend\] Milestone levels over 2025-end to 2026-mid: MK1 3 → 2\.5/);
     expect(text).toContain('Preview only: nothing was posted. 12 trend charts written to');

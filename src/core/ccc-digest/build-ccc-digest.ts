@@ -327,8 +327,8 @@ interface EntryRow {
 }
 
 /**
- * The program's faculty feedback in one statement, so the entries are read once per digest (nothing indexes them by
- * program): each entry gets the day it is about — a rotation evaluation its block's last day (an evaluation of a
+ * The program's faculty feedback in one statement, so the entries are read once per digest (through the
+ * (program, resident) index): each entry gets the day it is about — a rotation evaluation its block's last day (an evaluation of a
  * December block written in January counts for mid-year), requested feedback its encounter, anything else the day it
  * was written — then
  * - ratings: count and median per resident, period and subcompetency over the trend's periods;

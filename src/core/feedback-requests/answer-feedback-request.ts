@@ -120,6 +120,9 @@ export async function answerFeedbackRequest(input: CorePorts & AnswerInput): Pro
         reinforcing,
         corrective,
         nextStep,
+        // The day feedback was given decides which reporting period it counts for: the core's clock, like every rule.
+        createdAt: input.clock.now(),
+        updatedAt: input.clock.now(),
       })
       .onConflictDoNothing({ target: feedbackEntries.feedbackRequestId })
       .returning({ id: feedbackEntries.id });

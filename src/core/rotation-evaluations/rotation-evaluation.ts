@@ -112,6 +112,8 @@ export async function submitRotationEvaluation(input: CorePorts & RotationEvalua
         corrective,
         nextStep,
         directlyObserved: input.directlyObserved,
+        createdAt: input.clock.now(),
+        updatedAt: input.clock.now(),
       })
       .onConflictDoNothing({ target: [feedbackEntries.rotationAssignmentId, feedbackEntries.authorId] })
       .returning({ id: feedbackEntries.id });
