@@ -31,8 +31,8 @@ import { academicYearOf } from '../../domain/periods.ts';
 import { isMilestoneRating } from '../../domain/rating.ts';
 import { periodLabel } from '../../messages/self-assessment.ts';
 import type { CorePorts } from '../ports.ts';
-import { LEARNER_ROLES, subcompetenciesOf } from '../programs/program-context.ts';
-import { periodOf, programById } from '../self-assessment/period-context.ts';
+import { subcompetenciesOf } from '../programs/program-context.ts';
+import { learnerMembershipDuring, periodOf, programById } from '../self-assessment/period-context.ts';
 import type { CccDigest, DigestNarrative, DigestResident, EvidenceBySource } from '../../messages/ccc-digest.ts';
 import { multisourceForDigest } from './multisource-evidence.ts';
 import { trendFor } from './trend.ts';
@@ -286,14 +286,7 @@ async function learnersOf(db: DbOrTx, programId: string, period: { startsOn: str
     .select({ id: people.id, name: people.name, pgy: programMemberships.pgy, role: programMemberships.role })
     .from(programMemberships)
     .innerJoin(people, eq(people.id, programMemberships.personId))
-    .where(
-      and(
-        eq(programMemberships.programId, programId),
-        inArray(programMemberships.role, [...LEARNER_ROLES]),
-        or(isNull(programMemberships.startsOn), lte(programMemberships.startsOn, period.endsOn)),
-        or(isNull(programMemberships.endsOn), gte(programMemberships.endsOn, period.startsOn)),
-      ),
-    )
+    .where(learnerMembershipDuring(programId, period))
     .orderBy(people.name, people.id);
   // Someone both resident and fellow of one program is listed once, with the higher PGY.
   const byId = new Map<string, { id: string; name: string; pgy: number | null; role: string }>();

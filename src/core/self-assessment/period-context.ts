@@ -40,14 +40,17 @@ export async function residentsInPeriod(db: DbOrTx, programId: string, period: P
     .selectDistinct({ id: people.id, name: people.name })
     .from(programMemberships)
     .innerJoin(people, eq(people.id, programMemberships.personId))
-    .where(
-      and(
-        eq(programMemberships.programId, programId),
-        inArray(programMemberships.role, [...LEARNER_ROLES]),
-        or(isNull(programMemberships.startsOn), lte(programMemberships.startsOn, period.endsOn)),
-        or(isNull(programMemberships.endsOn), gte(programMemberships.endsOn, period.startsOn)),
-      ),
-    )
+    .where(learnerMembershipDuring(programId, period))
     .orderBy(people.name, people.id);
   return rows;
+}
+
+/** Residents' and fellows' memberships of a program that overlap a period (no dates means always). */
+export function learnerMembershipDuring(programId: string, period: { startsOn: string; endsOn: string }) {
+  return and(
+    eq(programMemberships.programId, programId),
+    inArray(programMemberships.role, [...LEARNER_ROLES]),
+    or(isNull(programMemberships.startsOn), lte(programMemberships.startsOn, period.endsOn)),
+    or(isNull(programMemberships.endsOn), gte(programMemberships.endsOn, period.startsOn)),
+  );
 }
