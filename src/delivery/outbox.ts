@@ -22,9 +22,38 @@ export interface OutgoingMessage {
   replacesKey?: string;
 }
 
-// Rows are sent in the order they were enqueued, also within one transaction (where now() is the same for all):
-// clock_timestamp() moves on between statements, and a batch adds its row number in microseconds.
-const enqueuedAt = (index = 0) => sql`clock_timestamp() + ${index} * interval '1 microsecond'`;
+// Rows are sent in the order they were enqueued (by created_at, then id), also within one transaction where now()
+// is the same for all: clock_timestamp() moves on between rows. It moves in whole milliseconds on PGlite, so rows of
+// one millisecond are ordered by their ids, which this process hands out in increasing order (below).
+const enqueuedAt = () => sql`clock_timestamp()`;
+
+let lastIdMs = 0;
+let idCounter = 0;
+
+/**
+ * A UUID version 7 (milliseconds since the epoch, then a counter, then random bits) that grows with every call in
+ * this process, so ids sort in enqueue order even when the database's clock shows the same instant for several rows.
+ */
+export function nextOutboxId(now = Date.now()): string {
+  if (now > lastIdMs) {
+    lastIdMs = now;
+    idCounter = 0;
+  } else if (++idCounter > 0xfff) {
+    lastIdMs += 1;
+    idCounter = 0;
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let ms = lastIdMs;
+  for (let i = 5; i >= 0; i -= 1) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = 0x70 | (idCounter >> 8);
+  bytes[7] = idCounter & 0xff;
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 // "Due at once" is stored as the epoch rather than the database's now(), so the worker's clock (moved by tests,
 // or skewed from the database server's) can never make a fresh message look like it belongs to the future.
@@ -47,6 +76,7 @@ export async function enqueueMessage(tx: DbOrTx, outgoing: OutgoingMessage): Pro
   const inserted = await tx
     .insert(outboxMessages)
     .values({
+      id: nextOutboxId(),
       idempotencyKey: outgoing.idempotencyKey,
       kind: outgoing.kind,
       platform: platform ?? 'slack',
@@ -85,7 +115,8 @@ export async function enqueueMessages(tx: DbOrTx, outgoing: readonly OutgoingMes
   }
   let inserted = 0;
   for (let i = 0; i < outgoing.length; i += BATCH_ROWS) {
-    const rows = outgoing.slice(i, i + BATCH_ROWS).map((o, index) => ({
+    const rows = outgoing.slice(i, i + BATCH_ROWS).map((o) => ({
+      id: nextOutboxId(),
       idempotencyKey: o.idempotencyKey,
       kind: o.kind,
       platform: o.platform ?? (o.recipientPersonId ? platformOf.get(o.recipientPersonId) : undefined) ?? ('slack' as const),
@@ -96,7 +127,7 @@ export async function enqueueMessages(tx: DbOrTx, outgoing: readonly OutgoingMes
       threadParentKey: o.threadParentKey ?? null,
       replacesKey: o.replacesKey ?? null,
       nextAttemptAt: o.notBefore ?? DUE_AT_ONCE,
-      createdAt: enqueuedAt(index),
+      createdAt: enqueuedAt(),
     }));
     const result = await tx
       .insert(outboxMessages)

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databaseFromPostgresUrl } from '../../src/db/client.ts';
 import { chatIdentities, outboxMessages } from '../../src/db/schema/index.ts';
-import { enqueueMessage } from '../../src/delivery/outbox.ts';
+import { enqueueMessage, enqueueMessages, nextOutboxId } from '../../src/delivery/outbox.ts';
 import { DeliveryError, deliverDueMessages, type MessageSender } from '../../src/delivery/worker.ts';
 import { message, paragraph } from '../../src/messages/model.ts';
 import { describeOnEachEngine, describeOnPostgres } from '../helpers/db.ts';
@@ -18,6 +18,17 @@ function recordingSender(behaviour: (call: number) => void = () => {}) {
   return { calls, send };
 }
 
+describe('outbox ids', () => {
+  it('grow with every call, within one millisecond and past 4,096 in one millisecond, as UUID version 7', () => {
+    const ids = Array.from({ length: 5000 }, () => nextOutboxId(1_800_000_000_000));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 3)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A clock that steps back (NTP) does not make a later id sort first.
+    expect(nextOutboxId(1_700_000_000_000) > ids.at(-1)!).toBe(true);
+  });
+});
+
 describeOnEachEngine('the outbox', (ctx) => {
   const clock = fixedClock('2026-11-02T15:00:00Z');
   let ana: string;
@@ -25,6 +36,21 @@ describeOnEachEngine('the outbox', (ctx) => {
     await seedDemoProgram(ctx.db);
     ana = await demoPerson(ctx.db, 'ana.ruiz');
     await ctx.db.insert(chatIdentities).values({ personId: ana, platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' });
+  });
+
+  it('sends one person’s messages in the order they were enqueued, even when the database clock shows one instant for them all', async () => {
+    // PGlite's clock moves in whole milliseconds, so dozens of rows share a created_at; their ids keep the order.
+    await enqueueMessages(
+      ctx.db,
+      Array.from({ length: 30 }, (_, i) => ({ idempotencyKey: `order:batch:${i}`, kind: 'test', recipientPersonId: ana, message: message(`Batch ${i}`, paragraph(`Batch ${i}`)) })),
+    );
+    for (let i = 0; i < 30; i += 1) {
+      await enqueueMessage(ctx.db, { idempotencyKey: `order:single:${i}`, kind: 'test', recipientPersonId: ana, message: message(`Single ${i}`, paragraph(`Single ${i}`)) });
+    }
+    const sender = recordingSender();
+    await deliverDueMessages({ db: ctx.db, clock, senders: { slack: sender.send }, limit: 100, concurrency: 1 });
+    const expected = [...Array.from({ length: 30 }, (_, i) => `Batch ${i}`), ...Array.from({ length: 30 }, (_, i) => `Single ${i}`)];
+    expect(sender.calls.map((c) => c.text)).toEqual(expected);
   });
 
   it('enqueues one message per idempotency key and sends it once, recording the platform message id', async () => {
