@@ -188,6 +188,37 @@ describeOnEachEngine('Slack delivery through the outbox', (ctx) => {
     );
   });
 
+  it('with 30% 429s, 10% 500s and slow answers inside the client timeout, every message arrives exactly once by key', async () => {
+    let i = 0;
+    for (const handle of demoHandles()) {
+      const personId = await demoPerson(ctx.db, handle);
+      await enqueueMessage(ctx.db, { idempotencyKey: `exact:${i}`, kind: 'test', recipientPersonId: personId, message: message(`Exactly once ${i}`) });
+      i += 1;
+    }
+    for (let k = 0; k < 6; k += 1, i += 1) {
+      await enqueueMessage(ctx.db, { idempotencyKey: `exact:${i}`, kind: 'test', recipientChannelId: 'C0TEAM', message: message(`Exactly once ${i}`) });
+    }
+    const total = i;
+    // Slow, but answered before the client gives up (2 s): Slack's usual bad day, with no ambiguity about what it did.
+    fake.injectFaults({ seed: 424242, rate429: 0.3, retryAfterSeconds: 5, rate500: 0.1, slowRate: 0.15, slowMs: 250, methods: ['chat.postMessage'] });
+    await drain(sender(2000));
+    fake.stopFaults();
+
+    const posts = fake.callsTo('chat.postMessage');
+    const failures = posts.map((c) => c.failure).filter((f) => f !== undefined);
+    expect(failures.filter((f) => 'status' in f && f.status === 429).length).toBeGreaterThan(5);
+    expect(failures.filter((f) => 'status' in f && f.status === 500).length).toBeGreaterThan(1);
+    expect(failures.filter((f) => 'delayMs' in f).length).toBeGreaterThan(0);
+    const arrivedByText = new Map<string, number>();
+    for (const call of posts.filter(processed)) arrivedByText.set(String(call.args.text), (arrivedByText.get(String(call.args.text)) ?? 0) + 1);
+    expect([...arrivedByText.entries()].sort()).toEqual(Array.from({ length: total }, (_, n) => [`Exactly once ${n}`, 1] as [string, number]).sort());
+    const rows = await ctx.db.select().from(outboxMessages);
+    expect(rows.map((r) => r.status)).toEqual(Array.from({ length: total }, () => 'sent'));
+    // Each row points at the one post Slack acted on.
+    const acted = new Set(posts.filter(processed).map((c) => String(c.args.text)));
+    expect(acted.size).toBe(total);
+  });
+
   it('a CCC digest goes to a private channel, its replies into the header’s thread, and a chart as a PNG in that thread', async () => {
     const trend = { periods: ['Dec 2025', 'Jun 2026', 'Dec 2026'], lines: [{ code: 'PC1', name: 'History', levels: [1.5, 2, 2.5] }] };
     await ctx.db.transaction(async (tx) => {
