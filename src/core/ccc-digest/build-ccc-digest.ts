@@ -329,34 +329,36 @@ interface EntryRow {
 }
 
 /**
- * The program's faculty feedback in one statement, so the entries are read once per digest (through the
- * (program, resident) index): each entry gets the day it is about — a rotation evaluation its block's last day (an evaluation of a
- * December block written in January counts for mid-year), requested feedback its encounter, anything else the day it
- * was written — then
+ * The program's faculty feedback in two statements sent together (on PostgreSQL they run side by side on two
+ * connections; PGlite runs them in turn). Both read the program's entries through the (program, resident) index and
+ * give each the day it is about — a rotation evaluation its block's last day (an evaluation of a December block written
+ * in January counts for mid-year), requested feedback its encounter, anything else the day it was written — then
  * - ratings: count and median per resident, period and subcompetency over the trend's periods, nested in that order;
  * - entries: per resident this period, counts by source and direct observation, and the latest two reinforcing and
  *   two corrective comments with their source and day (same order).
- * Both come back as JSON, the one form both drivers return alike for a statement with two result sets.
+ * Each comes back as one JSON text, which both drivers return alike.
  */
 async function feedbackEvidence(
   db: DbOrTx,
   input: { programId: string; timeZone: string; trendFrom: string; trendTo: string; period: { startsOn: string; endsOn: string }; skip: boolean },
 ): Promise<{ ratings: FacultyRatings; entryRows: EntryRow[] }> {
   if (input.skip) return { ratings: {}, entryRows: [] };
-  const latest = (column: string, of: 'reinforcing' | 'corrective') =>
-    sql.raw(`(array_agg(${column} order by e.day desc, e.created_at desc, e.id) filter (where nullif(btrim(e.${of}), '') is not null))[1:2]`);
-  const statement = sql`
-    with program_assignments as (
+  // Materialized: inlined into the ratings' join, the planner hashes every program's ratings instead of looking up
+  // this program's entries' ratings by key.
+  const entries = sql`
+    program_assignments as (
       select a.id, a.ends_on from ${rotationAssignments} a join ${rotations} r on r.id = a.rotation_id where r.program_id = ${input.programId}
     ),
-    e as (
+    e as materialized (
       select fe.id, fe.resident_id, fe.source, fe.directly_observed, fe.reinforcing, fe.corrective, fe.created_at,
         coalesce(pa.ends_on, rq.encounter_on, (fe.created_at at time zone ${input.timeZone})::date) as day
       from ${feedbackEntries} fe
       left join program_assignments pa on pa.id = fe.rotation_assignment_id
       left join ${feedbackRequests} rq on rq.id = fe.feedback_request_id
       where fe.program_id = ${input.programId}
-    ),
+    )`;
+  const ratingsStatement = sql`
+    with ${entries},
     rated as (
       select e.resident_id as "residentId", p.id as "periodId", fr.subcompetency_id as "subcompetencyId", count(*)::int as "count",
         percentile_cont(0.5) within group (order by case when fr.rating = 'not_yet_level_1' then 0 else fr.rating::text::float8 end) as "median"
@@ -368,14 +370,19 @@ async function feedbackEvidence(
       group by e.resident_id, p.id, fr.subcompetency_id
     ),
     -- Nested by resident and period, so each id is sent once per resident or period instead of on every rating row:
-    -- the ratings are most of what the statement sends, and a third of the bytes is a third of the time.
+    -- the ratings are most of what the digest reads, and a third of the bytes is a third of the time.
     rated_by_period as (
       select "residentId", "periodId", json_object_agg("subcompetencyId", json_build_array("count", "median")) as subcompetencies
       from rated group by "residentId", "periodId"
     ),
     rated_by_resident as (
       select "residentId", json_object_agg("periodId", subcompetencies) as periods from rated_by_period group by "residentId"
-    ),
+    )
+    select coalesce(json_object_agg("residentId", periods), '{}'::json)::text as json from rated_by_resident`;
+  const latest = (column: string, of: 'reinforcing' | 'corrective') =>
+    sql.raw(`(array_agg(${column} order by e.day desc, e.created_at desc, e.id) filter (where nullif(btrim(e.${of}), '') is not null))[1:2]`);
+  const entriesStatement = sql`
+    with ${entries},
     counted as (
       select e.resident_id as "residentId",
         (count(*) filter (where e.source = 'rotation_evaluation'))::int as "rotationEvaluations",
@@ -392,14 +399,17 @@ async function feedbackEvidence(
       where e.day between ${input.period.startsOn}::date and ${input.period.endsOn}::date
       group by e.resident_id
     )
-    select (select coalesce(json_object_agg("residentId", periods), '{}'::json) from rated_by_resident)::text as ratings,
-      (select coalesce(json_agg(counted), '[]'::json) from counted)::text as entries`;
-  type Row = { ratings: string; entries: string };
+    select coalesce(json_agg(counted), '[]'::json)::text as json from counted`;
+  const [ratings, entryRows] = await Promise.all([jsonOf<FacultyRatings>(db, ratingsStatement, {}), jsonOf<EntryRow[]>(db, entriesStatement, [])]);
+  return { ratings, entryRows };
+}
+
+/** The one JSON text a statement answers (as `json`), parsed. */
+async function jsonOf<T>(db: DbOrTx, statement: SQL, empty: T): Promise<T> {
   const result: unknown = await db.execute(statement);
   // postgres.js answers with the rows; PGlite with an object holding them.
-  const [row] = (Array.isArray(result) ? result : ((result as { rows?: Row[] }).rows ?? [])) as Row[];
-  if (!row) return { ratings: {}, entryRows: [] };
-  return { ratings: JSON.parse(row.ratings) as FacultyRatings, entryRows: JSON.parse(row.entries) as EntryRow[] };
+  const [row] = (Array.isArray(result) ? result : ((result as { rows?: { json: string }[] }).rows ?? [])) as { json: string }[];
+  return row ? (JSON.parse(row.json) as T) : empty;
 }
 
 /**
