@@ -128,7 +128,8 @@ describeOnEachEngine('the feedback loop in the core', (ctx) => {
     expect(first.ok && JSON.stringify(first.requestMessage)).toContain('Answered ✓');
     expect(await ctx.db.select().from(feedbackEntries)).toHaveLength(1);
     expect(await ctx.db.select().from(feedbackRatings)).toMatchObject([{ rating: '3' }]);
-    expect(await outboxKinds(ctx.db)).toEqual(['feedback-request', 'feedback-answer']);
+    // The faculty member's request DM is redrawn "Answered ✓" wherever it was sent (and any reminder about it).
+    expect(await outboxKinds(ctx.db)).toEqual(['feedback-request', 'feedback-request-answered', 'feedback-answer']);
   });
 
   it('thank and add-to-plan act once however often they are clicked, and only for the resident', async () => {

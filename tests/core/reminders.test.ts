@@ -216,8 +216,6 @@ describeOnEachEngine('reminders, escalation and expiry in the core', (ctx) => {
         });
         if (!sent.ok) throw new Error(JSON.stringify(sent.fieldErrors));
         requestIds[handle] = sent.requestId;
-        // The database stamps createdAt with its own now(); the request was asked on the simulated Nov 2.
-        await ctx.db.update(feedbackRequests).set({ createdAt: new Date('2026-11-02T15:00:00Z') }).where(eq(feedbackRequests.id, sent.requestId));
       }
       on('2026-11-03');
       const answered = await answerFeedbackRequest({
@@ -291,6 +289,33 @@ describeOnEachEngine('reminders, escalation and expiry in the core', (ctx) => {
       );
       expect(JSON.stringify(parseMessage(replaced[0]!.message))).toContain('This request has expired.');
       expect(JSON.stringify(parseMessage(replaced[0]!.message))).not.toContain('feedback.answer');
+    });
+
+    it('answering from a reminder redraws the request DM and the reminder "Answered ✓", once', async () => {
+      on('2026-11-20');
+      const sent = await requestFeedback({
+        ...ports(),
+        residentId: person['ana.ruiz']!,
+        assessorId: person['maya.lee']!,
+        question: 'What should I change so my family meeting summaries are shorter and clearer?',
+        submissionKey: 'reminders-answered',
+      });
+      if (!sent.ok) throw new Error(JSON.stringify(sent.fieldErrors));
+      on('2026-11-23');
+      expect(await remindOpenFeedbackRequests({ ...ports(), programId, date: '2026-11-23' })).toMatchObject({ reminded: 1 });
+      on('2026-11-24');
+      const answer = { ...ports(), requestId: sent.requestId, actorId: person['maya.lee']!, corrective: 'Lead with the decision.', nextStep: 'Open with the plan next time.' };
+      expect(await answerFeedbackRequest(answer)).toMatchObject({ ok: true, alreadyAnswered: false });
+      expect(await answerFeedbackRequest(answer)).toMatchObject({ ok: true, alreadyAnswered: true });
+      const redraws = (await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.kind, 'feedback-request-answered'))).filter((r) =>
+        r.replacesKey?.includes(sent.requestId),
+      );
+      expect(redraws.map((r) => r.replacesKey).sort()).toEqual(
+        [`feedback-request:${sent.requestId}:${person['maya.lee']}`, `reminder:feedback-request:${sent.requestId}:${person['maya.lee']}:3`].sort(),
+      );
+      expect(redraws.every((r) => r.recipientPersonId === person['maya.lee'])).toBe(true);
+      expect(JSON.stringify(parseMessage(redraws[0]!.message))).toContain('Answered ✓');
+      expect(JSON.stringify(parseMessage(redraws[0]!.message))).not.toContain('feedback.answer');
     });
 
     it('a program’s own expiry days: 5 days means no +7 reminder and expiry on day 5', async () => {

@@ -8,6 +8,7 @@ import { type Form, form, levelPicker, type Message, payload, textArea } from '.
 import { AppError, type FieldErrors } from '../errors.ts';
 import type { CorePorts } from '../ports.ts';
 import { subcompetenciesOf } from '../programs/program-context.ts';
+import { replaceRequestMessages } from './replace-request-messages.ts';
 import { requestForAssessor } from './request-feedback.ts';
 import { feedbackView, nameOf, requestView } from './views.ts';
 
@@ -131,7 +132,12 @@ export async function answerFeedbackRequest(input: CorePorts & AnswerInput): Pro
     if (input.level && request.subcompetencyId) {
       await tx.insert(feedbackRatings).values({ feedbackEntryId: entry.id, subcompetencyId: request.subcompetencyId, rating: input.level });
     }
-    await tx.update(feedbackRequests).set({ status: 'answered', closedAt: input.clock.now() }).where(eq(feedbackRequests.id, request.id));
+    const [answered] = await tx
+      .update(feedbackRequests)
+      .set({ status: 'answered', closedAt: input.clock.now() })
+      .where(eq(feedbackRequests.id, request.id))
+      .returning();
+    await replaceRequestMessages(tx, answered!, 'answered');
     await enqueueMessage(tx, {
       idempotencyKey: `feedback-answer:${entry.id}:${request.residentId}`,
       kind: 'feedback-answer',
@@ -153,8 +159,9 @@ export async function declineFeedbackRequest(input: CorePorts & { requestId: str
         .update(feedbackRequests)
         .set({ status: 'declined', closedAt: input.clock.now() })
         .where(eq(feedbackRequests.id, request.id))
-        .returning({ id: feedbackRequests.id });
+        .returning();
       if (closed.length === 0) return;
+      await replaceRequestMessages(tx, closed[0]!, 'declined');
       await enqueueMessage(tx, {
         idempotencyKey: `feedback-declined:${request.id}:${request.residentId}`,
         kind: 'feedback-declined',

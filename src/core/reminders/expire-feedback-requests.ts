@@ -1,13 +1,12 @@
-import { and, eq, inArray, lt } from 'drizzle-orm';
-import { feedbackRequests, outboxMessages } from '../../db/schema/index.ts';
+import { and, eq, lt } from 'drizzle-orm';
+import { feedbackRequests } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
 import { addDays, zonedInstant } from '../../domain/calendar.ts';
-import { feedbackRequestMessage } from '../../messages/feedback.ts';
 import { requestExpiredMessage } from '../../messages/reminders.ts';
-import { nameOf, requestView } from '../feedback-requests/views.ts';
+import { replaceRequestMessages } from '../feedback-requests/replace-request-messages.ts';
+import { nameOf } from '../feedback-requests/views.ts';
 import type { CorePorts } from '../ports.ts';
 import { programDay } from './program-day.ts';
-import { REMINDER_DAYS } from './reminder-rules.ts';
 
 /** What one run did. */
 export interface ExpiryRunResult {
@@ -48,25 +47,7 @@ export async function expireFeedbackRequests(input: CorePorts & { programId: str
           expiryDays: program.requestExpiryDays,
         }),
       });
-      const original = `feedback-request:${request.id}:${request.assessorId}`;
-      const reminders = REMINDER_DAYS.map((stage) => `reminder:feedback-request:${request.id}:${request.assessorId}:${stage}`);
-      const sent = (
-        await tx
-          .select({ key: outboxMessages.idempotencyKey })
-          .from(outboxMessages)
-          .where(inArray(outboxMessages.idempotencyKey, [original, ...reminders]))
-      ).map((r) => r.key);
-      const closed = feedbackRequestMessage(await requestView(tx, request));
-      for (const key of sent) {
-        await enqueueMessage(tx, {
-          idempotencyKey: `expired:${key}`,
-          kind: 'feedback-request-expired',
-          recipientPersonId: request.assessorId,
-          programId: program.id,
-          replacesKey: key,
-          message: closed,
-        });
-      }
+      await replaceRequestMessages(tx, request, 'expired');
       return true;
     });
     if (done) expired += 1;

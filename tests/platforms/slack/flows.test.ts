@@ -196,7 +196,11 @@ describeOnEachEngine('Slack: ask → answer → thank / add to plan', (ctx) => {
     await world.fake.waitForCount('chat.update', 2, (c) => c.args.ts === facultyDm.ts);
     expect(await rows(ctx.db, feedbackEntries)).toBe(1);
 
-    expect(await world.deliver()).toEqual({ sent: 1, failed: 0 });
+    // The answer DM to the resident, and the outbox's redraw of the request DM (every copy of it, reminders too).
+    expect(await world.deliver()).toEqual({ sent: 2, failed: 0 });
+    const redraws = world.fake.callsTo('chat.update').filter((c) => c.args.ts === facultyDm.ts);
+    expect(redraws).toHaveLength(3);
+    expect(blockText(redraws.at(-1)!.args.blocks as Record<string, unknown>[])).toContain('Answered ✓');
     const residentDm = await world.dm('feedback-answer', 'ana.ruiz');
     expect(residentDm.text).toContain('Maya Lee answered your question');
     expect(world.button(residentDm, ACTIONS.thank).text.text).toBe('Thank');
@@ -423,7 +427,9 @@ describeOnEachEngine('Slack: declines', (ctx) => {
     expect(request?.status).toBe('declined');
     expect(request?.closedAt).toEqual(new Date('2026-11-02T15:00:00Z'));
 
-    expect(await world.deliver()).toEqual({ sent: 1, failed: 0 });
+    // The resident's note, and the outbox's redraw of the request DM (which also reaches copies in reminders).
+    expect(await world.deliver()).toEqual({ sent: 2, failed: 0 });
+    expect(world.fake.callsTo('chat.update').filter((c) => c.args.ts === dm.ts)).toHaveLength(2);
     expect((await world.dm('feedback-declined', 'ana.ruiz')).text).toBe("Victor Chen can't answer your question.");
 
     // The old DM's Answer button (e.g. on another device) no longer opens a modal.
