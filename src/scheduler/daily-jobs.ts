@@ -1,5 +1,6 @@
 import { and, asc, between, eq, exists, inArray, min, notLike } from 'drizzle-orm';
 import { cccDigestHeaderKey, postCccDigest } from '../core/ccc-digest/post-ccc-digest.ts';
+import { warnDigestWithoutChannel } from '../core/ccc-digest/warn-digest-without-channel.ts';
 import { nudgeDueGoals } from '../core/learning-plans/nudge-due-goals.ts';
 import { openPlanRefresh } from '../core/learning-plans/open-plan-refresh.ts';
 import { openMultisourceRound } from '../core/multisource/open-multisource-round.ts';
@@ -76,8 +77,7 @@ export const DAILY_JOBS: readonly DailyJob[] = [
     name: 'rotation-prompts',
     summary: 'prompt faculty about rotation blocks ending that day (the block’s last day)',
     async run({ db, clock, program, date }) {
-      // promptAfterRotations reads every program's blocks ending that day (its keys make that harmless); the
-      // program id is passed for when it narrows its run to one program.
+      // Narrowed to this program's blocks, so each program's faculty are prompted at its own local hour.
       const args = { db, clock, date, programId: program.id };
       const result = await promptAfterRotations(args);
       return { prompted: result.prompted, alreadyPrompted: result.alreadyPrompted, residents: result.residents };
@@ -151,6 +151,7 @@ export const DAILY_JOBS: readonly DailyJob[] = [
     async run({ db, clock, program, date }) {
       let posted = 0;
       let enqueued = 0;
+      let warned = 0;
       for (const { period, meetsOn } of await periodsWithMeetings(db, program.id)) {
         // From the lead day until the meeting, so a scheduler down on the lead day still posts it on its first day
         // back; once the header is queued the other days do not even build it.
@@ -160,11 +161,16 @@ export const DAILY_JOBS: readonly DailyJob[] = [
           .from(outboxMessages)
           .where(eq(outboxMessages.idempotencyKey, cccDigestHeaderKey(program.id, period.code)));
         if (queued) continue;
+        if (!program.cccSlackChannelId?.trim()) {
+          // Nowhere to post: the coordinator hears once per period, in time to add the channel before the meeting.
+          warned += await warnDigestWithoutChannel({ db, clock, programId: program.id, periodCode: period.code, meetsOn });
+          continue;
+        }
         const digest = await postCccDigest({ db, clock, programId: program.id, periodCode: period.code });
         posted += 1;
         enqueued += digest.enqueued;
       }
-      return { posted, enqueued };
+      return { posted, enqueued, warned };
     },
   },
 ];

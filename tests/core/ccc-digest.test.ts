@@ -1,8 +1,10 @@
-import { asc, eq, like } from 'drizzle-orm';
+import { and, asc, eq, like } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCccDigest, type CccDigest, type DigestResident } from '../../src/core/ccc-digest/build-ccc-digest.ts';
 import { cccDigestHeaderKey, postCccDigest } from '../../src/core/ccc-digest/post-ccc-digest.ts';
-import { auditLog, outboxMessages, people, programMemberships, programs, reportingPeriods } from '../../src/db/schema/index.ts';
+import { auditLog, cccMeetings, outboxMessages, people, programMemberships, programs, reportingPeriods } from '../../src/db/schema/index.ts';
+import { addDays } from '../../src/domain/calendar.ts';
+import { runDailyJobs } from '../../src/scheduler/daily-jobs.ts';
 import { cccDigestMessages } from '../../src/messages/ccc-digest.ts';
 import { type Message, parseMessage } from '../../src/messages/model.ts';
 import { renderMessages, SLACK_LIMITS } from '../../src/platforms/slack/render/block-kit.ts';
@@ -177,6 +179,34 @@ describeOnEachEngine('CCC digest', (ctx) => {
       const error = await refusal(postCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2026-end' }));
       expect(error.userMessage).toMatch(/has no CCC channel.*ccc\.slack_channel.*import programs/);
       expect(await ctx.db.select().from(outboxMessages)).toHaveLength(before.length);
+      await ctx.db.update(programs).set({ cccSlackChannelId: 'C0CCCDEMO01' }).where(eq(programs.id, seeded.programId));
+    });
+
+    it('the daily job without a CCC channel tells the coordinator once per period, in time, instead of failing', async () => {
+      const [end] = await ctx.db
+        .select({ meetsOn: cccMeetings.meetsOn })
+        .from(cccMeetings)
+        .innerJoin(reportingPeriods, eq(reportingPeriods.id, cccMeetings.periodId))
+        .where(and(eq(cccMeetings.programId, seeded.programId), eq(reportingPeriods.code, '2026-end')));
+      expect(end).toBeDefined();
+      await ctx.db.update(programs).set({ cccSlackChannelId: null }).where(eq(programs.id, seeded.programId));
+      const [program] = await ctx.db.select().from(programs).where(eq(programs.id, seeded.programId));
+      const day = (offset: number) => addDays(end!.meetsOn, offset);
+      for (const [date, instance] of [[day(-7), 'i1'], [day(-6), 'i1'], [day(-5), 'i2']] as const) {
+        const [outcome] = await runDailyJobs({ db: ctx.db, clock, program: program!, date, instance, only: ['ccc-digest'] });
+        expect(outcome).toMatchObject({ job: 'ccc-digest', status: 'ran', result: { posted: 0, warned: date === day(-7) ? 1 : 0 } });
+      }
+      const notices = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.kind, 'ccc-channel-missing'));
+      const coordinators = await ctx.db
+        .select({ id: programMemberships.personId })
+        .from(programMemberships)
+        .where(and(eq(programMemberships.programId, seeded.programId), eq(programMemberships.role, 'coordinator')));
+      expect(coordinators.length).toBeGreaterThan(0);
+      expect(notices.map((n) => n.recipientPersonId).sort()).toEqual(coordinators.map((c) => c.id).sort());
+      const text = JSON.stringify(parseMessage(notices[0]!.message));
+      expect(text).toContain('no CCC channel');
+      expect(text).toContain('ccc.slack_channel');
+      expect(await ctx.db.select().from(outboxMessages).where(like(outboxMessages.idempotencyKey, `ccc-digest:${seeded.programId}:2026-end:%`))).toEqual([]);
       await ctx.db.update(programs).set({ cccSlackChannelId: 'C0CCCDEMO01' }).where(eq(programs.id, seeded.programId));
     });
 

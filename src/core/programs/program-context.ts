@@ -113,3 +113,15 @@ async function loadMilestoneSet(db: DbOrTx, code: string, version: string): Prom
     descriptors: Object.fromEntries(descriptors.filter((d) => d.subcompetencyId === row.id).map((d) => [d.level, d.description])),
   }));
 }
+
+/** Who hears of the program's logistics problems: its coordinators, or its program director(s) when it has none. */
+export async function coordinatorsOf(db: DbOrTx, programId: string): Promise<{ id: string }[]> {
+  for (const role of ['coordinator', 'program_director'] as const) {
+    const found = await db
+      .select({ id: programMemberships.personId })
+      .from(programMemberships)
+      .where(and(eq(programMemberships.programId, programId), eq(programMemberships.role, role)));
+    if (found.length > 0) return found;
+  }
+  return [];
+}

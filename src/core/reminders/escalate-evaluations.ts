@@ -1,10 +1,10 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { people, programMemberships } from '../../db/schema/index.ts';
-import type { DbOrTx } from '../../db/client.ts';
+import { inArray } from 'drizzle-orm';
+import { people } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
 import { addDays, daysBetween } from '../../domain/calendar.ts';
 import { evaluationEscalationMessage } from '../../messages/reminders.ts';
 import type { CorePorts } from '../ports.ts';
+import { coordinatorsOf } from '../programs/program-context.ts';
 import { type OutstandingPrompt, outstandingPrompts } from './outstanding-prompts.ts';
 import { programDay } from './program-day.ts';
 import { ESCALATION_DAYS } from './reminder-rules.ts';
@@ -18,18 +18,6 @@ export interface EscalationRunResult {
   escalated: number;
   alreadyEscalated: number;
   rotations: number;
-}
-
-/** Coordinators hear of overdue evaluations; a program without one falls back to its program director(s). */
-async function coordinatorsOf(db: DbOrTx, programId: string): Promise<{ id: string }[]> {
-  for (const role of ['coordinator', 'program_director'] as const) {
-    const found = await db
-      .select({ id: programMemberships.personId })
-      .from(programMemberships)
-      .where(and(eq(programMemberships.programId, programId), eq(programMemberships.role, role)));
-    if (found.length > 0) return found;
-  }
-  return [];
 }
 
 /**
