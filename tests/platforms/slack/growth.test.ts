@@ -262,6 +262,8 @@ describeOnEachEngine('Slack: learning-plan goals, due-date nudges and who sees t
     });
     expect(answered.ok).toBe(true);
     await world.deliver();
+    // The request DM was answered before it was even sent: its "Answered ✓" redraw goes once it has a ts.
+    expect(await world.deliver()).toEqual({ sent: 1, failed: 0 });
     const dm = await world.dm('feedback-answer', 'ana.ruiz');
     await world.click('ana.ruiz', dm, world.button(dm, ACTIONS.addToPlan));
     await world.fake.waitFor('chat.update', (c) => c.args.ts === dm.ts);
