@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { evaluationDeclines, feedbackEntries, feedbackRatings, people, programs, rotationSubcompetencies } from '../../db/schema/index.ts';
+import type { Tx } from '../../db/client.ts';
+import { evaluationDeclines, feedbackEntries, feedbackRatings, outboxMessages, people, programs, rotationSubcompetencies } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
 import type { ObservedRating } from '../../domain/rating.ts';
 import { FORMS, SUBJECTS } from '../../messages/actions.ts';
@@ -130,6 +131,7 @@ export async function submitRotationEvaluation(input: CorePorts & RotationEvalua
       recipientPersonId: assignment.residentId,
       message: feedbackMessage(await feedbackView(tx, entry.id)),
     });
+    await redrawRotationPrompt(tx, { facultyId: input.actorId, rotationId: rotation.id, endsOn: assignment.endsOn, change: `evaluated:${entry.id}` });
     return false;
   });
   return { ok: true, alreadySubmitted, promptMessage: await rotationPromptFor(input.db, input.actorId, rotation.id, assignment.endsOn) };
@@ -138,9 +140,37 @@ export async function submitRotationEvaluation(input: CorePorts & RotationEvalua
 /** "Did not work with this resident": recorded once, so reminders stop and the CCC sees why there is no evaluation. */
 export async function declineRotationEvaluation(input: CorePorts & { assignmentId: string; actorId: string }): Promise<{ promptMessage: Message }> {
   const { assignment, rotation } = await assignmentForSupervisor(input.db, input.assignmentId, input.actorId);
-  await input.db
-    .insert(evaluationDeclines)
-    .values({ rotationAssignmentId: assignment.id, facultyId: input.actorId, reason: 'did_not_work_with' })
-    .onConflictDoNothing();
+  await input.db.transaction(async (tx) => {
+    const declined = await tx
+      .insert(evaluationDeclines)
+      .values({ rotationAssignmentId: assignment.id, facultyId: input.actorId, reason: 'did_not_work_with' })
+      .onConflictDoNothing()
+      .returning({ at: evaluationDeclines.declinedAt });
+    if (declined.length === 0) return;
+    const change = `declined:${assignment.id}`;
+    await redrawRotationPrompt(tx, { facultyId: input.actorId, rotationId: rotation.id, endsOn: assignment.endsOn, change });
+  });
   return { promptMessage: await rotationPromptFor(input.db, input.actorId, rotation.id, assignment.endsOn) };
+}
+
+/**
+ * Redraws the faculty member's original rotation prompt with each resident's current state, however they acted (from
+ * the prompt, from a reminder, from another device), so the DM they scroll back to never offers a finished evaluation.
+ * One redraw per change, queued behind the ones before it; only when the prompt itself was queued.
+ */
+async function redrawRotationPrompt(tx: Tx, input: { facultyId: string; rotationId: string; endsOn: string; change: string }): Promise<void> {
+  const promptKey = `rotation-prompt:${input.facultyId}:${input.rotationId}:${input.endsOn}`;
+  const [prompt] = await tx
+    .select({ programId: outboxMessages.programId })
+    .from(outboxMessages)
+    .where(eq(outboxMessages.idempotencyKey, promptKey));
+  if (!prompt) return;
+  await enqueueMessage(tx, {
+    idempotencyKey: `redraw:${input.change}:${promptKey}`,
+    kind: 'rotation-prompt-redraw',
+    recipientPersonId: input.facultyId,
+    ...(prompt.programId ? { programId: prompt.programId } : {}),
+    replacesKey: promptKey,
+    message: await rotationPromptFor(tx, input.facultyId, input.rotationId, input.endsOn),
+  });
 }

@@ -388,7 +388,10 @@ describeOnEachEngine('Slack: rotation prompt → evaluation', (ctx) => {
   });
 
   it('the residents receive their evaluations by DM, with Thank and Add to my plan', async () => {
-    expect(await world.deliver()).toEqual({ sent: 2, failed: 0 });
+    // Two evaluations to the residents, and two redraws of Maya's prompt (one per evaluation, in order).
+    expect(await world.deliver()).toEqual({ sent: 4, failed: 0 });
+    const redraws = world.fake.callsTo('chat.update').filter((c) => c.args.ts === prompt.ts);
+    expect(blockText(redraws.at(-1)!.args.blocks as Record<string, unknown>[])).toContain('All done');
     const dm = await world.dm('rotation-evaluation', 'chloe.nguyen');
     expect(dm.text).toContain('Maya Lee evaluated your Cardiology Consults rotation');
     expect(blockText(dm.blocks)).toContain('Based on direct observation.');

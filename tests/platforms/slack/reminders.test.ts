@@ -93,6 +93,13 @@ describeOnEachEngine('Slack: reminders with Snooze, Can’t answer and Did not w
     const update = await world.fake.waitFor('chat.update', (c) => c.args.ts === victor.ts);
     expect(blockText(update.args.blocks as Record<string, unknown>[])).toContain('you did not work together');
     expect(await ctx.db.select().from(evaluationDeclines).where(eq(evaluationDeclines.facultyId, await world.personId('victor.chen')))).toHaveLength(1);
+    // His original prompt, clicked nowhere, is redrawn too: Farah shows as not worked with, Lena still has her buttons.
+    const original = await world.dm('rotation-prompt', 'victor.chen');
+    await world.deliver();
+    const redraw = await world.fake.waitFor('chat.update', (c) => c.args.ts === original.ts);
+    const redrawn = blockText(redraw.args.blocks as Record<string, unknown>[]);
+    expect(redrawn).toMatch(/Farah Haddad[^\n]*did not work together/);
+    expect(buttonsOf(redraw.args.blocks as Record<string, unknown>[])).toContain(ACTIONS.giveEvaluation);
 
     await day('2026-11-07', ['evaluation-reminders']);
     await world.deliver();
