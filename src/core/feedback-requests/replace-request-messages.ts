@@ -3,8 +3,8 @@ import type { Tx } from '../../db/client.ts';
 import { type feedbackRequests, outboxMessages } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
 import { feedbackRequestMessage } from '../../messages/feedback.ts';
-import { REMINDER_DAYS } from '../reminders/reminder-rules.ts';
-import { requestView } from './views.ts';
+import { REMINDER_DAYS, requestReminderKey } from '../reminders/reminder-rules.ts';
+import { feedbackRequestKey, requestView } from './views.ts';
 
 type RequestRow = typeof feedbackRequests.$inferSelect;
 
@@ -26,8 +26,8 @@ export async function replaceRequestMessages(
   request: RequestRow,
   outcome: keyof typeof OUTCOMES,
 ): Promise<number> {
-  const original = `feedback-request:${request.id}:${request.assessorId}`;
-  const reminders = REMINDER_DAYS.map((stage) => `reminder:feedback-request:${request.id}:${request.assessorId}:${stage}`);
+  const original = feedbackRequestKey(request.id, request.assessorId);
+  const reminders = REMINDER_DAYS.map((stage) => requestReminderKey(request.id, request.assessorId, stage));
   const queued = await tx
     .select({ key: outboxMessages.idempotencyKey })
     .from(outboxMessages)

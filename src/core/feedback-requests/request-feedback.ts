@@ -9,7 +9,7 @@ import { AppError, type FieldErrors } from '../errors.ts';
 import type { CorePorts } from '../ports.ts';
 import { ASSESSOR_ROLES, hasRoleIn, learnerProgramOf, subcompetenciesOf } from '../programs/program-context.ts';
 import { questionTemplates } from './question-library.ts';
-import { loadRequest, requestView } from './views.ts';
+import { feedbackRequestKey, loadRequest, requestView } from './views.ts';
 
 /** How long a resident gives faculty by default: soon enough to be timely, long enough for a busy week. */
 export const DEFAULT_DAYS_TO_ANSWER = 3;
@@ -99,7 +99,7 @@ export async function requestFeedback(input: FeedbackRequestInput & CorePorts): 
           .where(and(eq(feedbackRequests.residentId, input.residentId), eq(feedbackRequests.submissionKey, input.submissionKey)))
       )[0]!;
     await enqueueMessage(tx, {
-      idempotencyKey: `feedback-request:${request.id}:${request.assessorId}`,
+      idempotencyKey: feedbackRequestKey(request.id, request.assessorId),
       kind: 'feedback-request',
       recipientPersonId: request.assessorId,
       message: feedbackRequestMessage(await requestView(tx, request)),

@@ -15,6 +15,11 @@ import { AppError } from '../errors.ts';
 
 export type FeedbackRequestRow = typeof feedbackRequests.$inferSelect;
 
+/** The idempotency key a request is sent to its faculty member under (expiry and answers redraw it by it). */
+export function feedbackRequestKey(requestId: string, assessorId: string): string {
+  return `feedback-request:${requestId}:${assessorId}`;
+}
+
 export async function nameOf(db: DbOrTx, personId: string): Promise<string> {
   const [person] = await db.select({ name: people.name }).from(people).where(eq(people.id, personId));
   return person?.name ?? 'Someone';

@@ -12,6 +12,7 @@ import {
 } from '../../db/schema/index.ts';
 import type { WaitingResident } from '../../messages/reminders.ts';
 import { LEARNER_ROLES } from '../programs/program-context.ts';
+import { rotationPromptKey } from '../rotation-evaluations/prompt-state.ts';
 
 /** One faculty member's end-of-rotation prompt with residents they have neither evaluated nor declined. */
 export interface OutstandingPrompt {
@@ -20,11 +21,6 @@ export interface OutstandingPrompt {
   rotationName: string;
   endsOn: string;
   waiting: WaitingResident[];
-}
-
-/** The idempotency key promptAfterRotations sends a prompt under: only prompts actually sent are reminded of. */
-export function rotationPromptKey(facultyId: string, rotationId: string, endsOn: string): string {
-  return `rotation-prompt:${facultyId}:${rotationId}:${endsOn}`;
 }
 
 /**

@@ -6,7 +6,7 @@ import { type RequestReminderView, requestReminderMessage } from '../../messages
 import type { CorePorts } from '../ports.ts';
 import { programDay } from './program-day.ts';
 import type { ReminderRunResult } from './remind-evaluations.ts';
-import { reminderStageDue } from './reminder-rules.ts';
+import { reminderStageDue, requestReminderKey } from './reminder-rules.ts';
 import { snoozedUntilDates } from './snoozes.ts';
 
 /** The reminder view of a request row, for a run on `date` in the program's time zone. */
@@ -59,7 +59,7 @@ export async function remindOpenFeedbackRequests(input: CorePorts & { programId:
     }
     const fresh = await input.db.transaction((tx) =>
       enqueueMessage(tx, {
-        idempotencyKey: `reminder:feedback-request:${request.id}:${request.assessorId}:${stage}`,
+        idempotencyKey: requestReminderKey(request.id, request.assessorId, stage),
         kind: 'feedback-request-reminder',
         recipientPersonId: request.assessorId,
         programId: program.id,

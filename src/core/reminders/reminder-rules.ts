@@ -4,6 +4,11 @@ import { daysBetween } from '../../domain/calendar.ts';
 export const REMINDER_DAYS = [3, 7] as const;
 export type ReminderStage = (typeof REMINDER_DAYS)[number];
 
+/** The idempotency key of a +3 or +7 reminder about a feedback request. */
+export function requestReminderKey(requestId: string, assessorId: string, stage: ReminderStage): string {
+  return `reminder:feedback-request:${requestId}:${assessorId}:${stage}`;
+}
+
 /** Days after a rotation ends on which the program coordinator hears who still owes feedback. */
 export const ESCALATION_DAYS = 14;
 

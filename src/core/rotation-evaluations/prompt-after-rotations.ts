@@ -2,8 +2,7 @@ import { inArray } from 'drizzle-orm';
 import { outboxMessages } from '../../db/schema/index.ts';
 import { enqueueMessages } from '../../delivery/outbox.ts';
 import type { CorePorts } from '../ports.ts';
-import { rotationPromptKey } from '../reminders/outstanding-prompts.ts';
-import { rotationPromptsEndingOn } from './prompt-state.ts';
+import { rotationPromptKey, rotationPromptsEndingOn } from './prompt-state.ts';
 
 const KEY_BATCH = 1000;
 

@@ -12,6 +12,12 @@ import {
 import { type PromptedResident, rotationPromptMessage } from '../../messages/rotation-evaluations.ts';
 import type { Message } from '../../messages/model.ts';
 import { AppError } from '../errors.ts';
+import { LEARNER_ROLES } from '../programs/program-context.ts';
+
+/** The idempotency key a faculty member's prompt for a rotation block is sent under (reminders and redraws find it by it). */
+export function rotationPromptKey(facultyId: string, rotationId: string, endsOn: string): string {
+  return `rotation-prompt:${facultyId}:${rotationId}:${endsOn}`;
+}
 
 /** The assignment a faculty member acts on, after checking they supervised it. */
 export async function assignmentForSupervisor(db: DbOrTx, assignmentId: string, facultyId: string) {
@@ -112,7 +118,7 @@ export async function rotationPromptsEndingOn(
   const memberships = await db
       .select({ personId: programMemberships.personId, pgy: programMemberships.pgy })
       .from(programMemberships)
-      .where(and(inArray(programMemberships.personId, endingResidents), inArray(programMemberships.role, ['resident', 'fellow'])));
+      .where(and(inArray(programMemberships.personId, endingResidents), inArray(programMemberships.role, [...LEARNER_ROLES])));
   const evaluated = new Set(evaluatedRows.map((r) => `${r.assignmentId} ${r.facultyId}`));
   const declined = new Set(declinedRows.map((r) => `${r.assignmentId} ${r.facultyId}`));
   const pgys = new Map(memberships.map((m) => [m.personId, m.pgy]));

@@ -10,7 +10,7 @@ import { AppError, type FieldErrors } from '../errors.ts';
 import { feedbackView } from '../feedback-requests/views.ts';
 import type { CorePorts } from '../ports.ts';
 import { subcompetenciesOf } from '../programs/program-context.ts';
-import { assignmentForSupervisor, rotationPromptFor } from './prompt-state.ts';
+import { assignmentForSupervisor, rotationPromptFor, rotationPromptKey } from './prompt-state.ts';
 
 /** Level pickers are keyed by subcompetency code, prefixed so they never collide with the narrative fields. */
 export const RATING_FIELD_PREFIX = 'rating_';
@@ -159,7 +159,7 @@ export async function declineRotationEvaluation(input: CorePorts & { assignmentI
  * One redraw per change, queued behind the ones before it; only when the prompt itself was queued.
  */
 async function redrawRotationPrompt(tx: Tx, input: { facultyId: string; rotationId: string; endsOn: string; change: string }): Promise<void> {
-  const promptKey = `rotation-prompt:${input.facultyId}:${input.rotationId}:${input.endsOn}`;
+  const promptKey = rotationPromptKey(input.facultyId, input.rotationId, input.endsOn);
   const [prompt] = await tx
     .select({ programId: outboxMessages.programId })
     .from(outboxMessages)
