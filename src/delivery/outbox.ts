@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
-import { chatIdentities, outboxMessages } from '../db/schema/index.ts';
+import { chatIdentities, outboxMessages, programMemberships, programs } from '../db/schema/index.ts';
 import type { Message } from '../messages/model.ts';
 
 /** One message to deliver to a person's DM (or a channel), once per idempotency key. */
@@ -20,6 +20,32 @@ export interface OutgoingMessage {
   threadParentKey?: string;
   /** Replace the message sent under this key in place (chat.update / activity update) instead of posting anew. */
   replacesKey?: string;
+}
+
+type Platform = 'slack' | 'teams';
+
+/**
+ * The platform each person is messaged on: the one their chat account is on (someone on both gets the first found),
+ * else their program's (programs file `platform`), so a Teams program's faculty are prompted in Teams before they
+ * ever wrote to the bot. Slack when neither says.
+ */
+async function recipientPlatforms(tx: DbOrTx, personIds: readonly string[]): Promise<Map<string, Platform>> {
+  const found = new Map<string, Platform>();
+  if (personIds.length === 0) return found;
+  const identities = await tx
+    .select({ personId: chatIdentities.personId, platform: chatIdentities.platform })
+    .from(chatIdentities)
+    .where(inArray(chatIdentities.personId, [...personIds]));
+  for (const identity of identities) if (!found.has(identity.personId)) found.set(identity.personId, identity.platform);
+  const rest = personIds.filter((id) => !found.has(id));
+  if (rest.length === 0) return found;
+  const memberships = await tx
+    .select({ personId: programMemberships.personId, platform: programs.chatPlatform })
+    .from(programMemberships)
+    .innerJoin(programs, eq(programs.id, programMemberships.programId))
+    .where(inArray(programMemberships.personId, rest));
+  for (const membership of memberships) if (!found.has(membership.personId)) found.set(membership.personId, membership.platform);
+  return found;
 }
 
 // Rows are sent in the order they were enqueued (by created_at, then id), also within one transaction where now()
@@ -66,12 +92,7 @@ const DUE_AT_ONCE = new Date(0);
 export async function enqueueMessage(tx: DbOrTx, outgoing: OutgoingMessage): Promise<boolean> {
   let platform = outgoing.platform;
   if (!platform && outgoing.recipientPersonId) {
-    const [identity] = await tx
-      .select({ platform: chatIdentities.platform })
-      .from(chatIdentities)
-      .where(eq(chatIdentities.personId, outgoing.recipientPersonId))
-      .limit(1);
-    platform = identity?.platform ?? 'slack';
+    platform = (await recipientPlatforms(tx, [outgoing.recipientPersonId])).get(outgoing.recipientPersonId);
   }
   const inserted = await tx
     .insert(outboxMessages)
@@ -104,14 +125,9 @@ const BATCH_ROWS = 1000;
 export async function enqueueMessages(tx: DbOrTx, outgoing: readonly OutgoingMessage[]): Promise<number> {
   if (outgoing.length === 0) return 0;
   const unresolved = [...new Set(outgoing.filter((o) => !o.platform && o.recipientPersonId).map((o) => o.recipientPersonId!))];
-  const platformOf = new Map<string, 'slack' | 'teams'>();
+  const platformOf = new Map<string, Platform>();
   for (let i = 0; i < unresolved.length; i += BATCH_ROWS) {
-    const identities = await tx
-      .select({ personId: chatIdentities.personId, platform: chatIdentities.platform })
-      .from(chatIdentities)
-      .where(inArray(chatIdentities.personId, unresolved.slice(i, i + BATCH_ROWS)));
-    // Same rule as enqueueMessage: any linked platform; someone on both gets the first found.
-    for (const identity of identities) if (!platformOf.has(identity.personId)) platformOf.set(identity.personId, identity.platform);
+    for (const [personId, found] of await recipientPlatforms(tx, unresolved.slice(i, i + BATCH_ROWS))) platformOf.set(personId, found);
   }
   let inserted = 0;
   for (let i = 0; i < outgoing.length; i += BATCH_ROWS) {

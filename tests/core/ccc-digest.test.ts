@@ -170,7 +170,7 @@ describeOnEachEngine('CCC digest', (ctx) => {
       // Everyone's assessments left for the channel once, and the audit log says so once.
       const audits = await ctx.db.select().from(auditLog).where(eq(auditLog.action, 'ccc_digest.post'));
       expect(audits).toHaveLength(1);
-      expect(audits[0]).toMatchObject({ channel: 'scheduler', subjectType: 'program', subjectId: seeded.programId, details: { period: '2026-mid', slackChannel: 'C0CCCDEMO01', residents: 12, flagged: 10 } });
+      expect(audits[0]).toMatchObject({ channel: 'scheduler', subjectType: 'program', subjectId: seeded.programId, details: { period: '2026-mid', platform: 'slack', channel: 'C0CCCDEMO01', residents: 12, flagged: 10 } });
     });
 
     it('refuses without a CCC channel, saying how to set one, and enqueues nothing', async () => {

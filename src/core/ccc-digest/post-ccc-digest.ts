@@ -32,11 +32,17 @@ export async function postCccDigest(
   },
 ): Promise<{ residents: number; flagged: number; enqueued: number }> {
   const program = await programById(input.db, input.programId);
-  const channel = program.cccSlackChannelId?.trim();
+  // A program lives on one platform (programs file `platform`); its CCC channel is on that platform.
+  const platform = program.chatPlatform;
+  const channel = (platform === 'teams' ? program.cccTeamsConversationId : program.cccSlackChannelId)?.trim();
   if (!channel) {
+    const where =
+      platform === 'teams'
+        ? "the CCC team channel's conversation id as ccc.teams_conversation"
+        : "the private channel's id as ccc.slack_channel";
     throw new AppError(
       'invalid_input',
-      `${program.name} has no CCC channel, so the digest has nowhere to go. Add the private channel's id as ccc.slack_channel in the programs file and import it again (stepping-stones import programs FILE).`,
+      `${program.name} has no CCC channel, so the digest has nowhere to go. Add ${where} in the programs file and import it again (stepping-stones import programs FILE).`,
     );
   }
   // Built outside the transaction: on PGlite (one connection) nothing may query alongside an open transaction.
@@ -45,7 +51,7 @@ export async function postCccDigest(
   const headerKey = cccDigestHeaderKey(program.id, digest.period.code);
   const enqueued = await (input.db as Db).transaction(async (tx) => {
     let count = 0;
-    const common = { platform: 'slack' as const, recipientChannelId: channel, programId: program.id };
+    const common = { platform, recipientChannelId: channel, programId: program.id };
     if (await enqueueMessage(tx, { ...common, idempotencyKey: headerKey, kind: 'ccc-digest-header', message: messages.header })) count += 1;
     for (const resident of messages.residents) {
       const added = await enqueueMessage(tx, {
@@ -65,7 +71,7 @@ export async function postCccDigest(
         action: 'ccc_digest.post',
         subjectType: 'program',
         subjectId: program.id,
-        details: { period: digest.period.code, slackChannel: channel, residents: digest.totals.residents, flagged: digest.totals.flagged },
+        details: { period: digest.period.code, platform, channel, residents: digest.totals.residents, flagged: digest.totals.flagged },
       });
     }
     return count;

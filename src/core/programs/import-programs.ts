@@ -25,6 +25,8 @@ const programSchema = z.object({
   request_expiry_days: z.number().int().min(1, 'must be between 1 and 90 days').max(90, 'must be between 1 and 90 days').default(14),
   /** Days before each CCC meeting that its digest is posted to the CCC channel. */
   ccc_digest_lead_days: z.number().int().min(0, 'must be between 0 and 60 days').max(60, 'must be between 0 and 60 days').default(7),
+  /** Where the program's people are messaged before they have used the bot: slack (default) or teams. */
+  platform: z.enum(['slack', 'teams'], { message: 'must be slack or teams' }).default('slack'),
   academic_years: z.array(z.number().int().min(2000).max(2100)).default([]),
   ccc: z
     .object({
@@ -87,6 +89,7 @@ export async function importPrograms(input: { db: Db; text: string; file: string
         cccDigestLeadDays: program.ccc_digest_lead_days,
         cccSlackChannelId: program.ccc.slack_channel ?? null,
         cccTeamsConversationId: program.ccc.teams_conversation ?? null,
+        chatPlatform: program.platform,
       };
       const [existing] = await tx
         .select()

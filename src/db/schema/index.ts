@@ -13,3 +13,4 @@ export * from './periods.ts';
 export * from './reminders.ts';
 export * from './rotations.ts';
 export * from './self-assessments.ts';
+export * from './teams.ts';

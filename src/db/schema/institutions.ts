@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { platform } from './enums.ts';
 
 /** A sponsoring institution; hosts many programs. */
 export const institutions = pgTable('institutions', {
@@ -25,6 +26,8 @@ export const programs = pgTable(
     milestoneSetVersion: text(),
     cccSlackChannelId: text(),
     cccTeamsConversationId: text(),
+    /** Where the program's people are reached when they have no chat account linked yet (programs file `platform`). */
+    chatPlatform: platform().notNull().default('slack'),
     /** Fewest 360 responses per rater group before anyone sees the group's aggregate; never below 3. */
     multisourceThreshold: integer().notNull().default(3),
     /** Days after which a resident's unanswered feedback request expires (the resident is told). */
