@@ -27,6 +27,14 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-').optional()),
   SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://slack.com/api/' }).optional()),
+  TEAMS_CLIENT_ID: optionalText,
+  TEAMS_CLIENT_SECRET: optionalText,
+  TEAMS_TENANT_ID: optionalText,
+  TEAMS_SERVICE_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://smba.trafficmanager.net/teams/' }).optional()),
+  TEAMS_OPENID_METADATA_URL: optionalText.pipe(z.url({ message: 'must be the URL of the Bot Framework OpenID metadata' }).optional()),
+  TEAMS_TOKEN_ISSUER: optionalText.pipe(z.url({ message: 'must be the issuer URL of Bot Framework tokens' }).optional()),
+  TEAMS_BOT_TOKEN: optionalText,
+  NODE_ENV: optionalText,
   LOG_LEVEL: optionalText.pipe(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
   SCHEDULER: optionalText.pipe(z.enum(['on', 'off'], { message: 'must be on or off' }).default('on')),
   INSTANCE_ID: optionalText.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
@@ -44,6 +52,24 @@ export interface SlackConfig {
 }
 
 /**
+ * Teams settings. The endpoints default to the public cloud; government clouds and offline tests set them. A static
+ * outbound token replaces the client credentials flow in tests only (NODE_ENV=test).
+ */
+export interface TeamsConfig {
+  clientId: string;
+  clientSecret: string;
+  tenantId: string;
+  /** The Bot Connector base URL for messages to conversations the bot has not been told a service URL for. */
+  serviceUrl?: string;
+  /** Where inbound tokens' signing keys are published (the keys URL is derived from it). */
+  openIdMetadataUrl?: string;
+  /** The issuer inbound tokens must carry. */
+  tokenIssuer?: string;
+  /** Offline tests only: the bearer token sent to the Bot Connector instead of one from Microsoft's login service. */
+  botToken?: string;
+}
+
+/**
  * The daily scheduler: on by default on every instance (claims keep several from acting twice); `SCHEDULER=off`
  * for extra web-only instances. The instance id names this process in job claims and cron slots.
  */
@@ -58,6 +84,7 @@ export interface Config {
   port: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   slack?: SlackConfig;
+  teams?: TeamsConfig;
   /** Absent: the scheduler runs, named after this host and process. */
   scheduler?: SchedulerConfig;
 }
@@ -105,17 +132,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       };
     }
   }
+  let teams: TeamsConfig | undefined;
+  const teamsNames = ['TEAMS_CLIENT_ID', 'TEAMS_CLIENT_SECRET', 'TEAMS_TENANT_ID'] as const;
+  if (teamsNames.some((name) => e[name] !== undefined)) {
+    for (const name of teamsNames) {
+      if (!e[name]) problems.push(`${name} is missing: Teams needs the bot's client id, client secret and tenant id together.`);
+    }
+    if (e.TEAMS_BOT_TOKEN && e.NODE_ENV !== 'test') {
+      problems.push('TEAMS_BOT_TOKEN is for offline tests only and is refused unless NODE_ENV=test: remove it and let the client secret fetch tokens.');
+    }
+    if (e.TEAMS_CLIENT_ID && e.TEAMS_CLIENT_SECRET && e.TEAMS_TENANT_ID) {
+      teams = {
+        clientId: e.TEAMS_CLIENT_ID,
+        clientSecret: e.TEAMS_CLIENT_SECRET,
+        tenantId: e.TEAMS_TENANT_ID,
+        ...(e.TEAMS_SERVICE_URL ? { serviceUrl: e.TEAMS_SERVICE_URL } : {}),
+        ...(e.TEAMS_OPENID_METADATA_URL ? { openIdMetadataUrl: e.TEAMS_OPENID_METADATA_URL } : {}),
+        ...(e.TEAMS_TOKEN_ISSUER ? { tokenIssuer: e.TEAMS_TOKEN_ISSUER } : {}),
+        ...(e.TEAMS_BOT_TOKEN ? { botToken: e.TEAMS_BOT_TOKEN } : {}),
+      };
+    }
+  } else if (e.TEAMS_BOT_TOKEN && e.NODE_ENV !== 'test') {
+    problems.push('TEAMS_BOT_TOKEN is for offline tests only and is refused unless NODE_ENV=test.');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     database: e.DATABASE_URL ? { engine: 'postgres', url: e.DATABASE_URL } : { engine: 'pglite', dataDir: e.DATA_DIR },
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     ...(slack ? { slack } : {}),
+    ...(teams ? { teams } : {}),
     scheduler: { enabled: e.SCHEDULER === 'on', instance: e.INSTANCE_ID ?? defaultInstanceId() },
   };
 }
 
 /** True when at least one chat platform can run; `start` refuses to run a bot nobody can reach. */
 export function hasChatPlatform(config: Config): boolean {
-  return config.slack !== undefined;
+  return config.slack !== undefined || config.teams !== undefined;
 }
