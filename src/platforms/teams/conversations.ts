@@ -1,0 +1,73 @@
+/**
+ * The Teams conversations the bot knows. Teams can only be messaged proactively in a conversation the bot was told
+ * of (installed, written in) or opened itself, at that conversation's own service URL, so each is stored when an
+ * activity arrives from it.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { chatIdentities, outboxMessages, teamsConversations } from '../../db/schema/index.ts';
+
+/** A conversation as an activity describes it. */
+export interface TeamsConversationRecord {
+  id: string;
+  kind: 'personal' | 'channel' | 'group_chat';
+  serviceUrl: string;
+  tenantId: string;
+  /** The person of a personal conversation, once identified. */
+  personId?: string;
+  /** The team of a channel conversation. */
+  teamId?: string;
+}
+
+/**
+ * Stores (or refreshes: service URLs move between regions) a conversation. For a personal conversation of a known
+ * person it also records it on their Teams identity and makes their messages that waited for it due now, so a
+ * prompt queued before they installed the app goes out as soon as they do.
+ */
+export async function storeTeamsConversation(db: Db, conversation: TeamsConversationRecord, now: Date = new Date()): Promise<void> {
+  await db
+    .insert(teamsConversations)
+    .values({
+      id: conversation.id,
+      kind: conversation.kind,
+      serviceUrl: conversation.serviceUrl,
+      tenantId: conversation.tenantId,
+      personId: conversation.personId ?? null,
+      teamId: conversation.teamId ?? null,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: teamsConversations.id,
+      set: {
+        serviceUrl: conversation.serviceUrl,
+        tenantId: conversation.tenantId,
+        updatedAt: now,
+        ...(conversation.personId ? { personId: conversation.personId } : {}),
+        ...(conversation.teamId ? { teamId: conversation.teamId } : {}),
+      },
+    });
+  if (conversation.kind !== 'personal' || !conversation.personId) return;
+  await db
+    .update(chatIdentities)
+    .set({ conversationId: conversation.id, serviceUrl: conversation.serviceUrl })
+    .where(and(eq(chatIdentities.personId, conversation.personId), eq(chatIdentities.platform, 'teams')));
+  await db
+    .update(outboxMessages)
+    .set({ nextAttemptAt: new Date(0) })
+    .where(
+      and(
+        eq(outboxMessages.recipientPersonId, conversation.personId),
+        eq(outboxMessages.platform, 'teams'),
+        eq(outboxMessages.status, 'pending'),
+        // Only rows waiting for a conversation (an hour's wait or more), not ones paced or leased a moment ahead.
+        sql`${outboxMessages.lastError} is not null`,
+      ),
+    );
+}
+
+/** The service URL of a conversation the bot knows, or undefined. */
+export async function serviceUrlOf(db: Db, conversationId: string): Promise<string | undefined> {
+  const base = conversationId.split(';')[0]!;
+  const [row] = await db.select({ serviceUrl: teamsConversations.serviceUrl }).from(teamsConversations).where(eq(teamsConversations.id, base));
+  return row?.serviceUrl;
+}
