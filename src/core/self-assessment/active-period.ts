@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../db/client.ts';
 import { cccRatings, outboxMessages, reportingPeriods, selfAssessmentRatings, selfAssessments } from '../../db/schema/index.ts';
 import { dateIn } from '../../domain/calendar.ts';
 import { periodLabel } from '../../messages/self-assessment.ts';
+import { AppError } from '../errors.ts';
 import type { Clock } from '../ports.ts';
 import { learnerProgramOf, type ProgramRow, subcompetenciesOf } from '../programs/program-context.ts';
 import type { PeriodRow } from './period-context.ts';
@@ -87,4 +88,13 @@ export async function latestComparablePeriod(db: DbOrTx, residentId: string): Pr
     .where(and(eq(cccRatings.residentId, residentId), inArray(cccRatings.periodId, submitted.map((s) => s.period.id))));
   const ratedIds = new Set(rated.map((r) => r.periodId));
   return submitted.find((s) => ratedIds.has(s.period.id))?.period ?? null;
+}
+
+/** The code of the period a command means for a resident when it names none: the one today falls in. */
+export async function currentPeriodCodeOf(db: DbOrTx, residentId: string, now: Date): Promise<string> {
+  const program = await learnerProgramOf(db, residentId);
+  if (!program) throw new AppError('not_found', 'That person is not a resident or fellow here.');
+  const period = await currentPeriodOf(db, program, now);
+  if (!period) throw new AppError('not_found', `${program.name} has no reporting periods yet; ask your program coordinator.`);
+  return period.code;
 }

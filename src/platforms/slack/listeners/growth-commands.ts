@@ -1,12 +1,9 @@
-import { AppError } from '../../../core/errors.ts';
 import { openCccRatingForm } from '../../../core/ccc-ratings/record-ccc-rating.ts';
 import { openGoalForm } from '../../../core/learning-plans/goal-form.ts';
 import { learningPlanView } from '../../../core/learning-plans/learning-plan-view.ts';
-import { learnerProgramOf } from '../../../core/programs/program-context.ts';
-import { activeSelfAssessment, currentPeriodOf, latestComparablePeriod } from '../../../core/self-assessment/active-period.ts';
+import { activeSelfAssessment, currentPeriodCodeOf, latestComparablePeriod } from '../../../core/self-assessment/active-period.ts';
 import { resumeSelfAssessment } from '../../../core/self-assessment/self-assessment-page.ts';
 import { selfVsCcc } from '../../../core/self-assessment/self-vs-ccc.ts';
-import type { Db } from '../../../db/client.ts';
 import { FEEDBACK_COMMAND } from '../help.ts';
 import {
   commandActor,
@@ -35,15 +32,6 @@ function readArgs(args: string): { userId: string | null; periodCode: string | n
     else rest.push(word);
   }
   return { userId, periodCode, rest };
-}
-
-/** The period a command means for a resident when it names none: the one today falls in. */
-async function currentPeriodCodeOf(db: Db, residentId: string, now: Date): Promise<string> {
-  const program = await learnerProgramOf(db, residentId);
-  if (!program) throw new AppError('not_found', 'That person is not a resident or fellow here.');
-  const period = await currentPeriodOf(db, program, now);
-  if (!period) throw new AppError('not_found', `${program.name} has no reporting periods yet; ask your program coordinator.`);
-  return period.code;
 }
 
 /** `/feedback self [period]`: the self-assessment modal at the first page still to do (as the DM's Start button). */

@@ -337,6 +337,21 @@ export interface RenderFormCardOptions {
    * `submit` for a dialog (task module), where Teams only honours Action.Submit.
    */
   submitAs?: 'execute' | 'submit';
+  /**
+   * Problems to show in the card, keyed by field id (a refused submission): each under its input, in the attention
+   * colour; a problem about no input of the form goes above the inputs.
+   */
+  errors?: Readonly<Record<string, string>>;
+  /** What was submitted (the action data), so a card redrawn with errors keeps everything the person typed. */
+  values?: Readonly<Record<string, unknown>>;
+}
+
+/** The value an input shows again after a refused submission, as Teams sent it (strings; booleans for toggles). */
+function submittedValue(field: Field, value: unknown): string | undefined {
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (Array.isArray(value)) return value.filter((v) => typeof v === 'string').join(',');
+  if (typeof value !== 'string' || (value === '' && field.type !== 'checkbox')) return undefined;
+  return value;
 }
 
 /** A form as an Adaptive Card with inputs; the submit button carries the form's payload as its data. */
@@ -347,13 +362,25 @@ export function renderFormCard(form: Form, options: RenderFormCardOptions = {}):
     options.submitAs === 'submit'
       ? { type: 'Action.Submit', title: form.submitLabel, style: 'positive', data }
       : { type: 'Action.Execute', title: form.submitLabel, style: 'positive', verb: form.submitActionId ?? form.payload.kind, data };
+  const errors = options.errors ?? {};
+  const homeless = Object.entries(errors)
+    .filter(([id]) => !form.fields.some((field) => field.id === id))
+    .map(([, text]) => text);
+  const errorBlock = (text: string) => textBlock(text, { color: 'Attention', size: 'Small', spacing: 'Small' });
   const body: CardElement[] = [
     textBlock(form.title, { size: 'Medium', weight: 'Bolder', style: 'heading' }),
     ...(form.intro ? [textBlock(fitMarkdown(form.intro))] : []),
-    ...form.fields.flatMap((field): CardElement[] => [
-      renderInput(field),
-      ...(field.hint ? [textBlock(field.hint, { size: 'Small', isSubtle: true, spacing: 'Small' })] : []),
-    ]),
+    ...homeless.map((text) => errorBlock(text)),
+    ...form.fields.flatMap((field): CardElement[] => {
+      const input = renderInput(field);
+      const again = options.values ? submittedValue(field, options.values[field.id]) : undefined;
+      const error = errors[field.id];
+      return [
+        again === undefined ? input : ({ ...input, value: again } as CardElement),
+        ...(error ? [errorBlock(error)] : []),
+        ...(field.hint ? [textBlock(field.hint, { size: 'Small', isSubtle: true, spacing: 'Small' })] : []),
+      ];
+    }),
   ];
   const result = card(body, form.title, [submit]);
   // Inputs cannot move to a second card without losing answers, so an oversized form is a bug.
