@@ -10,12 +10,10 @@ import { AppError } from '../../core/errors.ts';
 import { homeView } from '../../core/home/home-view.ts';
 import { type Actor, UNKNOWN_USER_MESSAGE } from '../../core/people/identify-chat-user.ts';
 import type { Form, Message } from '../../messages/model.ts';
-import { readSelfAssessmentRef } from '../../messages/self-assessment.ts';
 import {
   type Click,
   type ClickOrigin,
   encodeClickOrigin,
-  isRecordId,
   parseClick,
   parseViewSubmission,
   readClickOrigin,
@@ -26,29 +24,8 @@ import { type ActionListener, identify, type SlackDeps, type ViewListener, viewS
 import { renderForm, renderHome, renderMessage } from './render/block-kit.ts';
 import { ephemeral, failureText, noticeView, type SlackLog, viewErrors } from './replies.ts';
 
-// ---------------------------------------------------------------------------------------------------------------
-// Payload ids of these surfaces (see GROWTH_SUBJECTS): checked at the edge like the feedback loop's uuids.
-// ---------------------------------------------------------------------------------------------------------------
-
-const PERIOD_CODE = /^\d{4}-(mid|end)$/;
-
-/** `residentId:periodCode` (self-assessment and CCC payloads). */
-export function isResidentPeriodId(id: string): boolean {
-  const ref = readSelfAssessmentRef({ kind: 'self-assessment', id, version: 1 });
-  return ref !== null && isRecordId(ref.residentId) && PERIOD_CODE.test(ref.periodCode);
-}
-
-/** `residentId:periodCode:page` (a self-assessment page). */
-export function isSelfAssessmentPageId(id: string): boolean {
-  const ref = readSelfAssessmentRef({ kind: 'self-assessment-page', id, version: 1 });
-  return ref !== null && isRecordId(ref.residentId) && PERIOD_CODE.test(ref.periodCode);
-}
-
-/** `goalId:done|dropped` (the outcome form of a goal being closed). */
-export function isGoalClosingId(id: string): boolean {
-  const [goalId, status, ...rest] = id.split(':');
-  return rest.length === 0 && goalId !== undefined && isRecordId(goalId) && (status === 'done' || status === 'dropped');
-}
+// Payload ids of these surfaces (see GROWTH_SUBJECTS) are checked at the edge like the feedback loop's uuids.
+export { isGoalClosingId, isResidentPeriodId, isSelfAssessmentPageId } from '../../messages/payload-ids.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Answering where the click came from

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Payload } from '../../messages/model.ts';
+import { isRecordId } from '../../messages/payload-ids.ts';
 import { readButtonAction, readViewMetadata, type SlackViewStateValues } from './render/block-kit.ts';
 
 /** A request that does not have the shape we expect; `userMessage` is what the person sees. */
@@ -25,8 +26,6 @@ const messageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
 // The submission key of a request: kept lenient on case, since nothing but equality is done with it.
 const viewId = z.string().regex(/^[A-Za-z0-9]{2,64}$/);
 const team = z.object({ id: slackId }).nullish();
-// Every record our buttons and forms point at (request, feedback entry, assignment, resident) has a uuid.
-const recordId = z.uuid();
 const user = z.object({ id: slackId, team_id: slackId.optional() });
 
 function teamOf(body: { team?: { id: string } | null | undefined; user: { team_id?: string | undefined } }): string {
@@ -103,7 +102,7 @@ export function parseButtonClick(body: unknown, expectedKind: string): ButtonCli
   } catch (cause) {
     throw new InboundError(STALE_BUTTON, cause);
   }
-  if (payload.kind !== expectedKind || !recordId.safeParse(payload.id).success) throw new InboundError(STALE_BUTTON);
+  if (payload.kind !== expectedKind || !isRecordId(payload.id)) throw new InboundError(STALE_BUTTON);
   return {
     teamId: teamOf(b),
     userId: b.user.id,
@@ -151,10 +150,7 @@ export interface ViewSubmission {
   inputBlockIds: string[];
 }
 
-/** True for the uuid every record id of the feedback loop is; the default check of payload ids. */
-export function isRecordId(id: string): boolean {
-  return recordId.safeParse(id).success;
-}
+export { isRecordId };
 
 /**
  * `isValidId` checks the payload's id: a uuid by default; composite ids (`resident:period:page`) pass their own
