@@ -1,0 +1,254 @@
+/**
+ * The Teams app: a Teams SDK v2 App whose messaging endpoint is mounted at `/api/messages` on main.ts's one HTTP
+ * server (beside Slack's `/slack/events`), with the SDK's own Bot Framework token check in front of every handler.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { type AdaptiveCardActionResponse, PUBLIC, withOverrides } from '@microsoft/teams.api';
+import { App, type HttpMethod, type HttpRouteHandler, type IHttpServerAdapter } from '@microsoft/teams.apps';
+import { ConsoleLogger } from '@microsoft/teams.common';
+import type { TeamsConfig } from '../../config.ts';
+import { UNKNOWN_USER_MESSAGE } from '../../core/people/identify-chat-user.ts';
+import type { CorePorts } from '../../core/ports.ts';
+import type { Form, Message } from '../../messages/model.ts';
+import { type CardOutcome, CARD_ACTIONS } from './card-actions.ts';
+import { dashboard, runTeamsCommand } from './commands-handler.ts';
+import { TEAMS_MESSAGES_PATH } from './commands.ts';
+import { parseTeamsCardAction, parseTeamsInstall, parseTeamsMessage, STALE_CARD, type TeamsTurn } from './inbound.ts';
+import { teamsForm } from './people-choices.ts';
+import { renderFormCard, renderMessageCard } from './render/adaptive-card.ts';
+import {
+  cardActivity,
+  failureText,
+  identifyTeamsUser,
+  type MemberLookup,
+  rememberConversation,
+  type TeamsDeps,
+  type TeamsLog,
+} from './turn-kit.ts';
+
+/** The verbs the bot's cards send (the manifest-free counterpart of Slack's action ids; a test reads them). */
+export const TEAMS_CARD_VERBS = Object.keys(CARD_ACTIONS);
+
+// Teams posts activities of a few KB; a card submission with long narratives stays far below this.
+const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * The SDK's transport seam, served by our own HTTP server: the SDK registers its messaging route here (and keeps
+ * token validation and activity processing), main.ts routes `POST /api/messages` to `requestListener`.
+ */
+class SharedServerAdapter implements IHttpServerAdapter {
+  private handler: HttpRouteHandler | undefined;
+
+  registerRoute(method: HttpMethod, path: string, handler: HttpRouteHandler): void {
+    if (method === 'POST' && path === TEAMS_MESSAGES_PATH) this.handler = handler;
+  }
+
+  readonly requestListener: RequestListener = (request, response) => {
+    void this.handle(request, response);
+  };
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const reply = (status: number, body?: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(body === undefined ? '' : JSON.stringify(body));
+    };
+    if (!this.handler) return reply(503, { error: 'Teams is starting' });
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(request));
+    } catch {
+      return reply(400, { error: 'the body is not JSON' });
+    }
+    try {
+      const answer = await this.handler({ body, headers: request.headers as Record<string, string | string[]> });
+      reply(answer.status, answer.body);
+    } catch {
+      reply(500, { error: 'Internal server error' });
+    }
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('too large'));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** Options for createTeamsApp. */
+export interface CreateTeamsAppOptions {
+  config: TeamsConfig;
+  ports: CorePorts;
+  /** Told after each use case ran, so messages it enqueued go out without waiting for the next delivery tick. */
+  nudge?: () => void;
+  log?: TeamsLog;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** A created Teams app, mounted by main.ts. */
+export interface TeamsApp {
+  app: App;
+  /** Handles `POST /api/messages` (token check, activity processing, the invoke response). */
+  requestListener: RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The Bot Framework endpoints of the configured cloud: public by default, overridden for other clouds and tests. */
+export function teamsCloud(config: TeamsConfig) {
+  return withOverrides(PUBLIC, {
+    ...(config.openIdMetadataUrl ? { openIdMetadataUrl: config.openIdMetadataUrl } : {}),
+    ...(config.tokenIssuer ? { tokenIssuer: config.tokenIssuer } : {}),
+  });
+}
+
+// Teams re-sends an activity whose handling took more than 15 s; a typed command seen again must not be answered
+// twice. The use cases are idempotent by their own keys; this only spares the person a second reply.
+const RECENT_ACTIVITIES = 5000;
+
+export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
+  const { config } = options;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const deps: TeamsDeps = { ports: options.ports, log, nudge: options.nudge ?? (() => {}) };
+  const adapter = new SharedServerAdapter();
+  const app = new App({
+    clientId: config.clientId,
+    tenantId: config.tenantId,
+    // The SDK prefers a client secret over a token provider: the offline-test token (NODE_ENV=test only, see config)
+    // must come without it.
+    ...(config.botToken ? { token: async () => config.botToken! } : { clientSecret: config.clientSecret }),
+    ...(config.serviceUrl ? { serviceUrl: config.serviceUrl } : {}),
+    cloud: teamsCloud(config),
+    httpServerAdapter: adapter,
+    messagingEndpoint: TEAMS_MESSAGES_PATH,
+    logger: new ConsoleLogger('stepping-stones/teams', { level: options.logLevel ?? 'error' }),
+    activity: { mentions: { stripText: false } },
+  });
+  const recent = new Set<string>();
+  const firstTime = (turn: TeamsTurn) => {
+    if (!turn.activityId) return true;
+    const key = `${turn.conversationId}|${turn.activityId}`;
+    if (recent.has(key)) return false;
+    recent.add(key);
+    if (recent.size > RECENT_ACTIVITIES) recent.delete(recent.values().next().value!);
+    return true;
+  };
+
+  const membersOf = (api: App['api']): MemberLookup => async (conversationId, userId) => {
+    try {
+      return await api.conversations.members(conversationId).getById(userId);
+    } catch (error) {
+      const status = (error as { status?: number; response?: { status?: number } }).response?.status ?? (error as { status?: number }).status;
+      if (status === 404 || status === 403) return undefined;
+      throw error;
+    }
+  };
+
+  app.on('message', async (ctx) => {
+    let send = (content: Message) => ctx.send(cardActivity(content));
+    try {
+      const message = parseTeamsMessage(ctx.activity);
+      if (!firstTime(message)) return;
+      const members = membersOf(ctx.api);
+      const actor = await identifyTeamsUser(deps, members, message);
+      if (!actor) return void (await send({ text: UNKNOWN_USER_MESSAGE, blocks: [{ type: 'paragraph', text: UNKNOWN_USER_MESSAGE }] }));
+      const reply = await runTeamsCommand(deps, members, message, actor);
+      deps.nudge();
+      if ('form' in reply) {
+        await ctx.send({ type: 'message', text: '', attachments: [formAttachment(renderFormCard(await teamsForm(deps, actor, reply.form)))] });
+      } else await send(reply.reply);
+    } catch (error) {
+      const text = failureText(error, log);
+      send = (content: Message) => ctx.send(cardActivity(content));
+      await send({ text, blocks: [{ type: 'paragraph', text }] }).catch((e: Error) => log(`Could not answer in Teams: ${e.message}`));
+    }
+  });
+
+  app.on('card.action', async (ctx): Promise<AdaptiveCardActionResponse> => {
+    try {
+      const action = parseTeamsCardAction(ctx.activity);
+      const handler = CARD_ACTIONS[action.verb];
+      if (!handler || !handler.kinds.includes(action.payload.kind) || !handler.isValidId(action.payload.id)) return say(STALE_CARD);
+      const actor = await identifyTeamsUser(deps, membersOf(ctx.api), action);
+      if (!actor) return say(UNKNOWN_USER_MESSAGE);
+      const outcome = await handler.run(deps, { actor, payload: action.payload, inputs: action.inputs, messageId: action.messageId });
+      deps.nudge();
+      return await respond(deps, outcome, actor, (content) => ctx.send(cardActivity(content)));
+    } catch (error) {
+      return say(failureText(error, log));
+    }
+  });
+
+  const installed = async (ctx: { activity: unknown; api: App['api']; send: (a: ReturnType<typeof cardActivity>) => Promise<unknown> }) => {
+    try {
+      const install = parseTeamsInstall(ctx.activity);
+      if (!install.added || !install.botJoined) return;
+      if (install.turn.conversationType !== 'personal') {
+        // Added to a team: the channel is remembered so the CCC digest can be posted there.
+        await rememberConversation(deps, install.turn, undefined);
+        return;
+      }
+      const actor = await identifyTeamsUser(deps, membersOf(ctx.api), install.turn);
+      await ctx.send(cardActivity(actor ? await dashboard(deps, actor, install.turn.tenantId) : { text: UNKNOWN_USER_MESSAGE, blocks: [{ type: 'paragraph', text: UNKNOWN_USER_MESSAGE }] }));
+      deps.nudge();
+    } catch (error) {
+      log(`Teams installation not handled: ${failureText(error, log)}`);
+    }
+  };
+  app.on('install.add', installed);
+  app.on('conversationUpdate', installed);
+
+  let initialized: Promise<void> | undefined;
+  return {
+    app,
+    requestListener: (request, response) => {
+      // The SDK registers its route when initialized; the first request waits for that.
+      initialized ??= app.initialize();
+      initialized.then(() => adapter.requestListener(request, response)).catch(() => {
+        response.writeHead(503);
+        response.end();
+      });
+    },
+    start: async () => {
+      initialized ??= app.initialize();
+      await initialized;
+    },
+    stop: async () => {},
+  };
+}
+
+function say(text: string): AdaptiveCardActionResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text };
+}
+
+function formAttachment(card: ReturnType<typeof renderFormCard>) {
+  return { contentType: 'application/vnd.microsoft.card.adaptive' as const, content: card };
+}
+
+/** The invoke response for an outcome: the card replaced (by a message or a form), or a message beside it. */
+async function respond(
+  deps: TeamsDeps,
+  outcome: CardOutcome,
+  actor: Parameters<typeof teamsForm>[1],
+  send: (content: Message) => Promise<unknown>,
+): Promise<AdaptiveCardActionResponse> {
+  if ('card' in outcome) return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderMessageCard(outcome.card) };
+  if ('form' in outcome) {
+    const form: Form = await teamsForm(deps, actor, outcome.form);
+    const card = renderFormCard(form, { ...(outcome.errors ? { errors: outcome.errors } : {}), ...(outcome.values ? { values: outcome.values } : {}) });
+    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+  }
+  await send(outcome.show);
+  return say(outcome.show.text);
+}
