@@ -4,6 +4,8 @@ import { type Clock, systemClock } from './core/ports.ts';
 import { openDatabase } from './db/client.ts';
 import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH, type SlackApp } from './platforms/slack/app.ts';
 import { type SlackDelivery, startSlackDelivery } from './platforms/slack/delivery.ts';
+import { createTeamsApp, type TeamsApp } from './platforms/teams/app.ts';
+import { TEAMS_MESSAGES_PATH } from './platforms/teams/commands.ts';
 import { type Scheduler, startScheduler } from './scheduler/scheduler.ts';
 
 /** A running instance: its HTTP server, its scheduler (unless turned off) and how to stop everything in order. */
@@ -21,7 +23,7 @@ export interface StartOptions {
 /**
  * Composition root: config → database → migrations → Slack (its delivery loop, then its app: mounted at
  * `/slack/events` on the one HTTP server that also serves `/healthz`, or connected by Socket Mode; Teams mounts at
- * `/api/messages` when its adapter lands) → the daily scheduler (node-cron per program time zone, with a catch-up of
+ * `/api/messages` when its credentials are set) → the daily scheduler (node-cron per program time zone, with a catch-up of
  * missed days) → shutdown in reverse order.
  */
 export async function startSteppingStones(
@@ -40,6 +42,11 @@ export async function startSteppingStones(
     slack = createSlackApp({ config: config.slack, ports, nudge: delivery.nudge, log, logLevel: config.logLevel });
   }
   const slackListener = slack?.requestListener;
+  let teams: TeamsApp | undefined;
+  if (config.teams) {
+    teams = createTeamsApp({ config: config.teams, ports, log, logLevel: config.logLevel });
+    await teams.start();
+  }
 
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -52,12 +59,18 @@ export async function startSteppingStones(
       slackListener(request, response);
       return;
     }
+    if (teams && request.method === 'POST' && path === TEAMS_MESSAGES_PATH) {
+      teams.requestListener(request, response);
+      return;
+    }
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ ok: false, error: 'not_found' }));
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   await slack?.start();
-  const mode = slack ? `, Slack: ${slack.mode === 'http' ? `HTTP on ${SLACK_EVENTS_PATH}` : 'Socket Mode'}` : '';
+  const mode =
+    (slack ? `, Slack: ${slack.mode === 'http' ? `HTTP on ${SLACK_EVENTS_PATH}` : 'Socket Mode'}` : '') +
+    (teams ? `, Teams: HTTP on ${TEAMS_MESSAGES_PATH}` : '');
   log(`Stepping Stones listening on port ${config.port} (database: ${database.engine}${mode}).`);
   const schedulerConfig = config.scheduler ?? { enabled: true, instance: defaultInstanceId() };
   const scheduler = schedulerConfig.enabled ? startScheduler({ ...ports, instance: schedulerConfig.instance, log }) : undefined;
@@ -73,6 +86,7 @@ export async function startSteppingStones(
       });
       await scheduler?.stop();
       await slack?.stop();
+      await teams?.stop();
       await delivery?.stop();
       await database.close();
     },
