@@ -52,13 +52,15 @@ const nextId = (prefix: string) => `${prefix}.${++sequence}.${Date.now()}`;
 // Reading Block Kit as a person reads it
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Slack mrkdwn → plain text: links keep their words, bold/italics lose their markers, entities are decoded. */
+/** Slack mrkdwn → plain text: links keep their words, bold/italics lose their markers, bullets are "- ", entities are decoded. */
 export function plainText(mrkdwn: string): string {
   return mrkdwn
     .replace(/<([^|>]+)\|([^>]*)>/g, '$2')
     .replace(/<(https?:[^>]+)>/g, '$1')
     .replace(/\*([^*\n]+)\*/g, '$1')
     .replace(/(^|[^\w])_([^_\n]+)_(?!\w)/g, '$1$2')
+    // Bullets as the model writes them.
+    .replace(/^• /gm, '- ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
