@@ -340,7 +340,7 @@ export interface Form<Fields extends readonly Field[] = readonly Field[]> {
 export const MAX_TEXT_LENGTH = 3000;
 
 /** Ids that would collide with the payload's keys when Teams merges input values into the action data. */
-export const RESERVED_FIELD_IDS = ['kind', 'id', 'version', 'msteams', 'verb', 'action'] as const;
+export const RESERVED_FIELD_IDS = ['kind', 'id', 'version', 'msteams', 'verb', 'action', 'origin'] as const;
 
 const fieldIdSchema = z
   .string()

@@ -63,6 +63,8 @@ export interface TeamsWorld {
   say(handle: string, text: string, extra?: Record<string, unknown>): Promise<TeamsResponse>;
   /** `handle` presses an Action.Execute with `verb` and `data` on the card of activity `messageId`. */
   execute(handle: string, verb: string, data: Record<string, unknown>, messageId?: string, conversationId?: string): Promise<TeamsResponse>;
+  /** `handle` installs the app for themselves (Teams posts an installationUpdate in their personal chat). */
+  install(handle: string): Promise<TeamsResponse>;
   /** The activity `handle` would send for a message (to vary it). */
   messageActivity(handle: string, text: string): Record<string, unknown>;
   personId(handle: string): Promise<string>;
@@ -134,6 +136,9 @@ export async function startTeamsWorld(db: Db, options: { clock?: ReturnType<type
     },
     messageActivity(handle, text) {
       return { ...base(handle), type: 'message', text };
+    },
+    install(handle) {
+      return world.post({ ...base(handle), type: 'installationUpdate', action: 'add' });
     },
     say(handle, text, extra = {}) {
       return world.post({ ...world.messageActivity(handle, text), ...extra });

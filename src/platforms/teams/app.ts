@@ -167,6 +167,8 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
       deps.nudge();
       if ('form' in reply) {
         await ctx.send({ type: 'message', text: '', attachments: [formAttachment(renderFormCard(await teamsForm(deps, actor, reply.form)))] });
+      } else if (reply.home) {
+        await ctx.send({ type: 'message', text: '', attachments: [formAttachment(fromHome(renderMessageCard(reply.reply)))] });
       } else await send(reply.reply);
     } catch (error) {
       const text = failureText(error, log);
@@ -184,7 +186,9 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
       if (!actor) return say(UNKNOWN_USER_MESSAGE);
       const outcome = await handler.run(deps, { actor, payload: action.payload, inputs: action.inputs, messageId: action.messageId });
       deps.nudge();
-      return await respond(deps, outcome, actor, (content) => ctx.send(cardActivity(content)));
+      // A change made from the dashboard (or from a form opened on it) redraws the dashboard, as Slack's App Home.
+      const home = action.inputs[ORIGIN_KEY] === HOME_ORIGIN ? () => dashboard(deps, actor, action.tenantId) : undefined;
+      return await respond(deps, outcome, actor, (content) => ctx.send(cardActivity(content)), home);
     } catch (error) {
       return say(failureText(error, log));
     }
@@ -200,7 +204,8 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
         return;
       }
       const actor = await identifyTeamsUser(deps, membersOf(ctx.api), install.turn);
-      await ctx.send(cardActivity(actor ? await dashboard(deps, actor, install.turn.tenantId) : { text: UNKNOWN_USER_MESSAGE, blocks: [{ type: 'paragraph', text: UNKNOWN_USER_MESSAGE }] }));
+      if (!actor) await ctx.send(cardActivity({ text: UNKNOWN_USER_MESSAGE, blocks: [{ type: 'paragraph', text: UNKNOWN_USER_MESSAGE }] }));
+      else await ctx.send({ type: 'message', text: '', attachments: [formAttachment(fromHome(renderMessageCard(await dashboard(deps, actor, install.turn.tenantId))))] });
       deps.nudge();
     } catch (error) {
       log(`Teams installation not handled: ${failureText(error, log)}`);
@@ -228,6 +233,25 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
   };
 }
 
+// The dashboard's buttons say so in their data, and so does the submit of a form opened from it: Teams gives an
+// invoke no other way to tell which card it came from.
+const ORIGIN_KEY = 'origin';
+const HOME_ORIGIN = 'home';
+
+/** A card whose every action is marked as coming from the dashboard. */
+function fromHome<C extends object>(card: C): C {
+  const mark = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(mark);
+    if (!value || typeof value !== 'object') return value;
+    const record = value as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(record)) copy[key] = mark(child);
+    if (record.type === 'Action.Execute') copy.data = { ...(record.data as object), [ORIGIN_KEY]: HOME_ORIGIN };
+    return copy;
+  };
+  return mark(card) as C;
+}
+
 function say(text: string): AdaptiveCardActionResponse {
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text };
 }
@@ -242,13 +266,17 @@ async function respond(
   outcome: CardOutcome,
   actor: Parameters<typeof teamsForm>[1],
   send: (content: Message) => Promise<unknown>,
+  home: (() => Promise<Message>) | undefined,
 ): Promise<AdaptiveCardActionResponse> {
-  if ('card' in outcome) return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderMessageCard(outcome.card) };
+  const replace = (value: AdaptiveCardActionResponse['value']): AdaptiveCardActionResponse =>
+    ({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value }) as AdaptiveCardActionResponse;
   if ('form' in outcome) {
     const form: Form = await teamsForm(deps, actor, outcome.form);
     const card = renderFormCard(form, { ...(outcome.errors ? { errors: outcome.errors } : {}), ...(outcome.values ? { values: outcome.values } : {}) });
-    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+    return replace(home ? fromHome(card) : card);
   }
-  await send(outcome.show);
+  if ('show' in outcome) await send(outcome.show);
+  if (home) return replace(fromHome(renderMessageCard(await home())));
+  if ('card' in outcome) return replace(renderMessageCard(outcome.card));
   return say(outcome.show.text);
 }

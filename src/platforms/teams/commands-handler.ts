@@ -22,7 +22,7 @@ import type { TeamsMessage } from './inbound.ts';
 import { type MemberLookup, mentionedPerson, notice, type TeamsDeps } from './turn-kit.ts';
 
 /** What a command answers with, in the conversation it was typed in. */
-export type CommandReply = { reply: Message } | { form: Form };
+export type CommandReply = { reply: Message; home?: true } | { form: Form };
 
 const PERIOD_CODE = /^\d{4}-(mid|end)$/i;
 const SHOW_WORDS = new Set(['show', 'view', 'list']);
@@ -217,7 +217,7 @@ export async function runTeamsCommand(deps: TeamsDeps, members: MemberLookup, me
   const [first = '', ...rest] = words;
   const word = first.toLowerCase().replace(/^\//, '');
   if (word === '' || word === 'help' || word === '?') return { reply: teamsHelpMessage() };
-  if (word === 'home' || word === 'dashboard') return { reply: await dashboard(deps, actor, message.tenantId) };
+  if (word === 'home' || word === 'dashboard') return { reply: await dashboard(deps, actor, message.tenantId), home: true };
   if (word === 'feedback') return feedbackReply(c, rest);
   const sub = SUBCOMMANDS[word];
   if (sub) return sub(c, rest);

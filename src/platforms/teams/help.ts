@@ -19,6 +19,7 @@ export function teamsHelpMessage(hint?: string): Message {
         '- *plan* adds a goal to your learning plan; *plan show* shows the plan (your program director and mentor can add @name).',
         '- *ccc @name* (CCC chair and members) records the committee’s rating of a resident on one subcompetency.',
         '- *home* shows your dashboard: open requests, recent feedback, goals and what is waiting for you.',
+        '- *help* shows this message.',
       ].join('\n'),
     ),
     context(
