@@ -37,7 +37,7 @@ import {
 } from '../../src/db/schema/index.ts';
 import { ACTIONS, HOME_ACTIONS, MULTISOURCE_ACTIONS, PLAN_ACTIONS, REMINDER_ACTIONS, SELF_ASSESSMENT_ACTIONS } from '../../src/messages/actions.ts';
 import { runDailyJobs } from '../../src/scheduler/daily-jobs.ts';
-import { type ChatDriver, type DriverOptions, type Seen, type SeenForm, type StartDriver, actionIdsOf, asForm, asMessage, buttonLabel } from '../helpers/contract-driver.ts';
+import { actionIdsOf, asForm, asMessage, buttonLabel, type ChatDriver, type DriverOptions, type Seen, type SeenForm, type StartDriver } from '../helpers/contract-driver.ts';
 import { describeOnEachEngine, type Engine } from '../helpers/db.ts';
 
 /** What a scenario's tests are given; the driver exists once the scenario's beforeAll ran. */
@@ -334,7 +334,9 @@ const quickAsk: Scenario = {
 
     it('someone who is not a resident cannot ask', async () => {
       const before = await stored(s.db);
-      expectNotice(await s.driver.command('omar.haddad', ''), /^Only residents and fellows can request feedback/);
+      const refused = await s.driver.command('omar.haddad', '');
+      expectNotice(refused, /^Only residents and fellows can request feedback/);
+      if (s.driver.platform !== 'slack') expect(refused.text).not.toContain('/feedback');
       expect(await stored(s.db)).toEqual(before);
     });
   },
@@ -360,6 +362,13 @@ const cannotAnswer: Scenario = {
       const before = await stored(s.db);
       expectNotice(await s.driver.press('victor.chen', dm, ACTIONS.answerRequest), 'You already said you cannot answer this one.');
       expect(await stored(s.db)).toEqual(before);
+    });
+
+    it('what the resident is told names only commands of the platform she is on', async () => {
+      const [told] = await s.driver.received('ana.ruiz', 'feedback-declined');
+      // Slack's slash command means nothing in Teams, where commands are typed words.
+      if (s.driver.platform !== 'slack') expect(told!.text).not.toContain('/feedback');
+      expect(told!.text).toContain('opens a new request');
     });
   },
 };
@@ -502,6 +511,22 @@ const whoMayAct: Scenario = {
         await s.driver.submit('omar.haddad', form, forForm(form, { level: '3', reinforcing: 'Good.', corrective: null, next_step: 'none' })),
         'Only the person this request was sent to can answer it.',
       );
+      expect(await stored(s.db)).toEqual(before);
+    });
+
+    it('a request form with its required fields left empty is refused in the form, naming each, and stores nothing', async () => {
+      const form = asForm(await s.driver.command('ana.ruiz', ''));
+      const before = await stored(s.db);
+      const refused = asForm(await s.driver.submit('ana.ruiz', form, { ...requestValues(SPECIFIC_QUESTION), assessor: null, subcompetency: null }));
+      expect(Object.keys(refused.errors ?? {}).sort()).toEqual(['assessor', 'subcompetency']);
+      expect(await stored(s.db)).toEqual(before);
+    });
+
+    it('a goal without an action is refused in the form and stores nothing', async () => {
+      const form = asForm(await s.driver.command('ana.ruiz', 'plan'));
+      const before = await stored(s.db);
+      const refused = asForm(await s.driver.submit('ana.ruiz', form, { subcompetency: null, goal_action: null, due: '2026-11-20' }));
+      expect(Object.keys(refused.errors ?? {})).toEqual(['goal_action']);
       expect(await stored(s.db)).toEqual(before);
     });
 
