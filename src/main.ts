@@ -6,6 +6,8 @@ import { createSlackApp, createSlackWebClient, SLACK_EVENTS_PATH, type SlackApp 
 import { type SlackDelivery, startSlackDelivery } from './platforms/slack/delivery.ts';
 import { createTeamsApp, type TeamsApp } from './platforms/teams/app.ts';
 import { TEAMS_MESSAGES_PATH } from './platforms/teams/commands.ts';
+import { startTeamsDelivery, type TeamsDelivery } from './platforms/teams/delivery.ts';
+import { apiFactoryFromClient, staticTokenApiFactory } from './platforms/teams/teams-sender.ts';
 import { type Scheduler, startScheduler } from './scheduler/scheduler.ts';
 
 /** A running instance: its HTTP server, its scheduler (unless turned off) and how to stop everything in order. */
@@ -43,9 +45,14 @@ export async function startSteppingStones(
   }
   const slackListener = slack?.requestListener;
   let teams: TeamsApp | undefined;
+  let teamsDelivery: TeamsDelivery | undefined;
   if (config.teams) {
-    teams = createTeamsApp({ config: config.teams, ports, log, logLevel: config.logLevel });
+    const nudge = () => teamsDelivery?.nudge();
+    teams = createTeamsApp({ config: config.teams, ports, nudge, log, logLevel: config.logLevel });
     await teams.start();
+    // The app's client fetches and renews the bot's token; the static test token (NODE_ENV=test only) replaces it.
+    const api = config.teams.botToken ? staticTokenApiFactory(config.teams.botToken) : apiFactoryFromClient(teams.app.api);
+    teamsDelivery = startTeamsDelivery({ ...ports, api, config: config.teams, log });
   }
 
   const server = createServer((request, response) => {
@@ -87,6 +94,7 @@ export async function startSteppingStones(
       await scheduler?.stop();
       await slack?.stop();
       await teams?.stop();
+      await teamsDelivery?.stop();
       await delivery?.stop();
       await database.close();
     },
