@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { answerFeedbackRequest } from '../core/feedback-requests/answer-feedback-request.ts';
+import { answerFeedbackRequest, openAnswerForm } from '../core/feedback-requests/answer-feedback-request.ts';
+import { openFeedbackRequestForm } from '../core/feedback-requests/feedback-request-form.ts';
 import { requestFeedback } from '../core/feedback-requests/request-feedback.ts';
 import { thankForFeedback } from '../core/feedback-requests/thank-for-feedback.ts';
 import { addNextStepToPlan } from '../core/learning-plans/add-next-step-to-plan.ts';
 import type { Clock } from '../core/ports.ts';
 import { promptAfterRotations } from '../core/rotation-evaluations/prompt-after-rotations.ts';
-import { declineRotationEvaluation, submitRotationEvaluation } from '../core/rotation-evaluations/rotation-evaluation.ts';
+import { declineRotationEvaluation, openRotationEvaluation, submitRotationEvaluation } from '../core/rotation-evaluations/rotation-evaluation.ts';
 import type { Db } from '../db/client.ts';
 import {
   assignmentSupervisors,
@@ -21,6 +22,7 @@ import {
 } from '../db/schema/index.ts';
 import { MILESTONE_RATINGS, NOT_OBSERVED, type ObservedRating } from '../domain/rating.ts';
 import type { Message } from '../messages/model.ts';
+import type { DemoCards } from './demo-cards.ts';
 
 const DOMAIN = '@stelsewhere.example.org';
 
@@ -71,9 +73,10 @@ async function personId(db: Db, handle: string): Promise<string> {
 /**
  * The demo's half-year of feedback, driven through the same core use cases the chat adapters call: residents ask
  * (one vague question is coached), faculty answer, residents thank and plan, and at each month's end faculty are
- * prompted and evaluate. It prints each message that would be sent, as its plain-text fallback.
+ * prompted and evaluate. It prints each message that would be sent, as its plain-text fallback; `cards` also gets the
+ * forms people open (the request, the answer, the first rotation evaluation).
  */
-export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): Promise<void> {
+export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void, cards?: DemoCards): Promise<void> {
   let now = new Date('2026-07-01T14:00:00Z');
   const clock: Clock = { now: () => now };
   const ports = { db, clock };
@@ -82,6 +85,7 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
 
   out('\nA resident asks for feedback (the question coach at work):');
   now = new Date('2026-07-14T22:00:00Z');
+  if (cards) await cards.form({ to: { personId: ana }, what: '/feedback' }, await openFeedbackRequestForm({ ...ports, residentId: ana }));
   const vague = await requestFeedback({ ...ports, residentId: ana, assessorId: lee, question: 'How am I doing?', subcompetencyCode: 'PC3', submissionKey: 'demo-1' });
   if (!vague.ok) out(`  Ana asks "How am I doing?" → refused: ${vague.fieldErrors.question}`);
   const asked = await requestFeedback({
@@ -96,6 +100,7 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
   if (asked.ok) {
     out(`  Ana asks "How can I make my morning presentations more concise?" → sent.`);
     now = new Date('2026-07-15T18:00:00Z');
+    if (cards) await cards.form({ to: { personId: lee }, what: 'Answer (feedback request)' }, await openAnswerForm({ ...ports, requestId: asked.requestId, actorId: lee }));
     await answerFeedbackRequest({
       ...ports,
       requestId: asked.requestId,
@@ -111,6 +116,7 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
   }
 
   out('\nEnd of each rotation block: faculty are prompted, and most evaluate within days:');
+  let evaluationFormShown = false;
   for (const monthEnd of ['2026-07-31', '2026-08-31', '2026-09-30', '2026-10-31', '2026-11-30', '2026-12-31']) {
     now = new Date(`${monthEnd}T23:30:00Z`);
     const run = await promptAfterRotations({ ...ports, date: monthEnd });
@@ -143,6 +149,11 @@ export async function runDemoFeedbackLoop(db: Db, out: (line: string) => void): 
       if (index % 3 === 2) {
         await declineRotationEvaluation({ ...ports, assignmentId: row.assignmentId, actorId: row.facultyId });
         continue;
+      }
+      if (cards && !evaluationFormShown) {
+        evaluationFormShown = true;
+        const form = await openRotationEvaluation({ ...ports, assignmentId: row.assignmentId, actorId: row.facultyId });
+        await cards.form({ to: { personId: row.facultyId }, what: 'Give feedback (rotation prompt)' }, form);
       }
       const result = await submitRotationEvaluation({
         ...ports,

@@ -7,13 +7,14 @@ import { openPlanRefresh } from '../core/learning-plans/open-plan-refresh.ts';
 import type { Clock } from '../core/ports.ts';
 import { subcompetenciesOf } from '../core/programs/program-context.ts';
 import { openSelfAssessmentWindow } from '../core/self-assessment/open-self-assessment-window.ts';
-import { resumeSelfAssessment } from '../core/self-assessment/self-assessment-page.ts';
+import { resumeSelfAssessment, selfAssessmentPage } from '../core/self-assessment/self-assessment-page.ts';
 import { saveSelfAssessmentPage } from '../core/self-assessment/save-self-assessment-page.ts';
 import { selfVsCcc } from '../core/self-assessment/self-vs-ccc.ts';
 import { submitSelfAssessment } from '../core/self-assessment/submit-self-assessment.ts';
 import type { Db } from '../db/client.ts';
 import { learningGoals, people, programMemberships, programs } from '../db/schema/index.ts';
 import { MILESTONE_RATINGS, type MilestoneRating } from '../domain/rating.ts';
+import type { DemoCards } from './demo-cards.ts';
 import { messageAsPlainText } from './demo-multisource.ts';
 
 const PERIOD = '2026-mid';
@@ -29,8 +30,9 @@ function ratingAt(halfLevels: number): MilestoneRating {
  * The demo's mid-year: the self-assessment window opens, residents rate themselves page by page (one stops halfway
  * and resumes), the CCC rates everyone, the residents compare, plan from their largest gaps, and goal nudges go out.
  * Everything goes through the core use cases the chat adapters call; the output is what residents would read.
+ * `cards` gets the first resident's self-assessment pages (the first, and where she resumes) and the two views.
  */
-export async function runDemoGrowth(db: Db, out: (line: string) => void): Promise<void> {
+export async function runDemoGrowth(db: Db, out: (line: string) => void, cards?: DemoCards): Promise<void> {
   let now = new Date('2026-12-01T15:00:00Z');
   const clock: Clock = { now: () => now };
   const ports = { db, clock };
@@ -60,6 +62,7 @@ export async function runDemoGrowth(db: Db, out: (line: string) => void): Promis
     const selfRating = (i: number) => ratingAt(typical + ((i + r) % 3) - 1);
     // One resident in four stops after two pages; the next day the button resumes where they left off.
     const stopAfter = r % 4 === 0 ? 2 : pages.length;
+    if (cards && r === 0) await cards.form({ to: resident.name, what: 'Start self-assessment' }, await selfAssessmentPage({ ...ports, ...target, page: 1 }));
     for (let page = 1; page <= stopAfter && page < pages.length; page += 1) {
       const ratings = Object.fromEntries(pages[page - 1]!.map((s, i) => [s.code, selfRating(i)]));
       await saveSelfAssessmentPage({ ...ports, ...target, page, ratings });
@@ -67,6 +70,7 @@ export async function runDemoGrowth(db: Db, out: (line: string) => void): Promis
     if (stopAfter < pages.length) {
       const resumed = await resumeSelfAssessment({ ...ports, ...target });
       if (r === 0) out(`  ${resident.name} stopped after page ${stopAfter} of ${pages.length}; “Start self-assessment” resumes at page ${resumed.page}.`);
+      if (r === 0) await cards?.form({ to: resident.name, what: `Start self-assessment (again: page ${resumed.page})` }, resumed.form);
       for (let page = resumed.page; page < pages.length; page += 1) {
         const ratings = Object.fromEntries(pages[page - 1]!.map((s, i) => [s.code, selfRating(i)]));
         await saveSelfAssessmentPage({ ...ports, ...target, page, ratings });
@@ -87,7 +91,9 @@ export async function runDemoGrowth(db: Db, out: (line: string) => void): Promis
   const ana = residents[0]!;
   now = new Date('2026-12-20T15:00:00Z');
   out(`\n  What ${ana.name} sees with /feedback compare (largest gaps first):`);
-  for (const line of messageAsPlainText(await selfVsCcc({ db, residentId: ana.id, periodCode: PERIOD, viewerId: ana.id })).slice(0, 12)) out(line);
+  const compare = await selfVsCcc({ db, residentId: ana.id, periodCode: PERIOD, viewerId: ana.id });
+  for (const line of messageAsPlainText(compare).slice(0, 12)) out(line);
+  await cards?.message({ to: ana.name, what: '/feedback compare', shownAs: 'reply' }, compare);
   let goals = 0;
   for (const resident of residents) {
     const planned = await goalsFromGaps({ ...ports, actorId: resident.id, residentId: resident.id, periodCode: PERIOD });
@@ -98,7 +104,9 @@ export async function runDemoGrowth(db: Db, out: (line: string) => void): Promis
     .select({ id: programMemberships.personId })
     .from(programMemberships)
     .where(and(eq(programMemberships.programId, program.id), eq(programMemberships.role, 'program_director')));
-  for (const line of messageAsPlainText(await learningPlanView({ ...ports, residentId: ana.id, viewerId: pd?.id ?? ana.id })).slice(0, 10)) out(line);
+  const plan = await learningPlanView({ ...ports, residentId: ana.id, viewerId: pd?.id ?? ana.id });
+  for (const line of messageAsPlainText(plan).slice(0, 10)) out(line);
+  await cards?.message({ to: pd ? { personId: pd.id } : ana.name, what: `/feedback plan show @${ana.name}`, shownAs: 'reply' }, plan);
   const [firstDue] = await db.select({ dueOn: learningGoals.dueOn }).from(learningGoals).where(and(eq(learningGoals.status, 'open'), gte(learningGoals.dueOn, '2026-12-21'))).orderBy(learningGoals.dueOn).limit(1);
   if (firstDue) {
     const nudged = await nudgeDueGoals({ ...ports, date: firstDue.dueOn });

@@ -10,6 +10,7 @@ import { NOT_OBSERVED } from '../domain/rating.ts';
 import { levelRowLine } from '../messages/level-dots.ts';
 import { toPlainText } from '../messages/markdown.ts';
 import type { Message } from '../messages/model.ts';
+import type { DemoCards } from './demo-cards.ts';
 
 /** Comments in the demo's own words, handed out to raters by a fixed rule so every run prints the same thing. */
 const DEMO_COMMENTS = [
@@ -64,9 +65,9 @@ export function messageAsPlainText(message: Message, indent = '    '): string[] 
  * every rotation block a round asks that rotation's raters about each resident who finished it; most raters answer
  * within days (one submission each), some say they did not work with the resident, some never get to it. It then
  * prints one resident's own view twice — after July, while no group has enough answers, and at the end — and the
- * CCC's counts, to show the anonymity threshold at work.
+ * CCC's counts, to show the anonymity threshold at work. `cards` gets the first rater's form and those three views.
  */
-export async function runDemoMultisource(db: Db, out: (line: string) => void): Promise<void> {
+export async function runDemoMultisource(db: Db, out: (line: string) => void, cards?: DemoCards): Promise<void> {
   const [program] = await db.select().from(programs);
   if (!program) return;
   let now = new Date('2026-08-01T14:00:00Z');
@@ -92,6 +93,7 @@ export async function runDemoMultisource(db: Db, out: (line: string) => void): P
   const emailOf = new Map((await db.select({ id: people.id, email: people.email }).from(people)).map((p) => [p.id, p.email]));
   const who = (id: string) => emailOf.get(id) ?? id;
   let residentView: string[] | undefined;
+  let formShown = false;
   const commentsFor = new Map<string, number>();
   for (const endsOn of endDates) {
     now = new Date(`${endsOn}T23:30:00Z`);
@@ -119,6 +121,10 @@ export async function runDemoMultisource(db: Db, out: (line: string) => void): P
       if (choice <= 2) continue; // never got to it
       // As the chat adapters do: the form's fields are the questions; the values go back keyed by field id.
       const form = await openMultisourceForm({ ...ports, requestId: request.id, actorId: request.raterId });
+      if (cards && !formShown) {
+        formShown = true;
+        await cards.form({ to: { personId: request.raterId }, what: 'Answer (360 request)' }, form);
+      }
       const base = 3 + pick(2, 'resident', who(request.residentId));
       const values: Record<string, string> = {};
       for (const field of form.fields) {
@@ -143,7 +149,9 @@ export async function runDemoMultisource(db: Db, out: (line: string) => void): P
     }
     out(`  ${endsOn}: ${roundIds.length} rotation rounds, ${requested} DMs to raters; ${answered} answered, ${declined} did not work with the resident, ${requests.length - answered - declined} not answered.`);
     if (ana && !residentView) {
-      residentView = messageAsPlainText((await multisourceSummaryForResident({ db, residentId: ana.id, viewerId: ana.id })).message);
+      const view = (await multisourceSummaryForResident({ db, residentId: ana.id, viewerId: ana.id })).message;
+      residentView = messageAsPlainText(view);
+      await cards?.message({ to: ana.name, what: '/feedback 360 (after July)', shownAs: 'reply' }, view);
     }
   }
   if (!ana) return;
@@ -151,10 +159,13 @@ export async function runDemoMultisource(db: Db, out: (line: string) => void): P
   out(`\n${ana.name} types /feedback 360 after July (only the July block's raters have answered):`);
   for (const line of residentView ?? []) out(line);
   out(`\n${ana.name} types /feedback 360 at the end of December:`);
-  for (const line of messageAsPlainText((await multisourceSummaryForResident({ db, residentId: ana.id, viewerId: ana.id })).message)) out(line);
+  const december = (await multisourceSummaryForResident({ db, residentId: ana.id, viewerId: ana.id })).message;
+  for (const line of messageAsPlainText(december)) out(line);
+  await cards?.message({ to: ana.name, what: '/feedback 360 (end of December)', shownAs: 'reply' }, december);
 
   if (chair) {
     const ccc = await multisourceSummaryForCcc({ ...ports, programId: program.id, residentId: ana.id, viewerId: chair.id, channel: 'cli' });
+    await cards?.message({ to: { personId: chair.id }, what: `/feedback 360 @${ana.name}`, shownAs: 'reply' }, ccc.message);
     out('\nThe CCC chair’s view (/feedback 360 @Ana Ruiz) adds counts per group; results still show only at the threshold, which');
     out('counts different people, not answers: a nurse asked after two blocks who answered twice counts once.');
     for (const group of ccc.summary.groups) {

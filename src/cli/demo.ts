@@ -8,6 +8,7 @@ import { formatProblem, type ImportResult } from '../core/imports/problems.ts';
 import { importRotationMap } from '../core/rotations/import-rotation-map.ts';
 import { importRotationSchedule } from '../core/rotations/import-rotation-schedule.ts';
 import { type Db, openDatabase } from '../db/client.ts';
+import { createDemoCards, type DemoCards } from './demo-cards.ts';
 import { runDemoDigest } from './demo-digest.ts';
 import { runDemoFeedbackLoop } from './demo-feedback-loop.ts';
 import { runDemoGrowth } from './demo-growth.ts';
@@ -36,31 +37,50 @@ const DEMO_IMPORTS: { file: string; run: (input: { db: Db; text: string; file: s
   { file: 'demo/rotations.csv', run: importRotationSchedule },
 ];
 
-/** `npm run demo`: a whole demo program in an in-memory PGlite, no server and no credentials needed. */
-export async function runDemo({ out }: { out: (line: string) => void }): Promise<number> {
+/**
+ * `npm run demo`: a whole demo program in an in-memory PGlite, no server and no credentials needed. As `cards`
+ * (`--cards`) it prints every message, reply and form of the half-year as Teams Adaptive Card JSON on `out`, one
+ * JSON document, and the story that is otherwise printed goes to `err`, so the JSON can be piped on its own.
+ */
+export async function runDemo({
+  out,
+  err = out,
+  format = 'text',
+}: {
+  out: (line: string) => void;
+  err?: (line: string) => void;
+  format?: 'text' | 'cards';
+}): Promise<number> {
   const database = await openDatabase({ engine: 'pglite', dataDir: 'memory://' });
+  const tell = format === 'cards' ? err : out;
   try {
     await database.migrate();
     const { db } = database;
-    out('Stepping Stones demo — an in-memory database (PGlite); nothing is written to disk.\n');
+    tell('Stepping Stones demo — an in-memory database (PGlite); nothing is written to disk.\n');
     for (const step of DEMO_IMPORTS) {
       const text = await readFile(`${CONTENT}${step.file}`, 'utf8');
       const result = await step.run({ db, text, file: step.file, dryRun: false });
       if (!result.ok) {
-        for (const problem of result.problems) out(formatProblem(problem));
+        for (const problem of result.problems) tell(formatProblem(problem));
         return 1;
       }
       const created = Object.entries(result.summary)
         .filter(([, c]) => c.created > 0)
         .map(([kind, c]) => `${c.created} ${kind}`)
         .join(', ');
-      out(`Imported content/${step.file}: ${created}`);
+      tell(`Imported content/${step.file}: ${created}`);
     }
-    await describeDemoProgram(db, out);
-    await runDemoFeedbackLoop(db, out);
-    await runDemoMultisource(db, out);
-    await runDemoGrowth(db, out);
-    await runDemoDigest(db, out);
+    const cards: DemoCards | undefined = format === 'cards' ? createDemoCards(db) : undefined;
+    await describeDemoProgram(db, tell);
+    await runDemoFeedbackLoop(db, tell, cards);
+    await runDemoMultisource(db, tell, cards);
+    await runDemoGrowth(db, tell, cards);
+    await runDemoDigest(db, tell, cards);
+    if (cards) {
+      await cards.takeOutbox();
+      out(JSON.stringify(cards.entries, null, 2));
+      tell(`\nPrinted ${cards.entries.length} messages, replies and forms as Adaptive Cards (${cards.entries.reduce((n, e) => n + e.cards.length, 0)} cards).`);
+    }
     return 0;
   } finally {
     await database.close();

@@ -5,6 +5,7 @@ import { runDemo } from './demo.ts';
 import { runDigestCommand } from './digest-command.ts';
 import { IMPORT_KINDS, type ImportKind, runImport } from './import-command.ts';
 import { runJob } from './jobs-command.ts';
+import { runPackageTeams } from './package-teams.ts';
 import { startCommand } from './start-command.ts';
 
 const USAGE = `Usage: stepping-stones <command>
@@ -23,7 +24,10 @@ const USAGE = `Usage: stepping-stones <command>
                                      open a 360 round: one DM per rater per resident
   jobs run self-assessment --period CODE [--program SLUG]
                                      open the self-assessment window and ask for plan refreshes
-  demo                               load a demo program into an in-memory database and show it
+  demo [--cards]                     load a demo program into an in-memory database and play a half-year;
+                                     --cards prints its messages as Teams Adaptive Card JSON instead of text
+  package teams [--out FILE]         zip the Teams app package (dist/stepping-stones-teams.zip by default),
+                                     its manifest filled from TEAMS_CLIENT_ID, TEAMS_APP_DOMAIN, … (see README)
   help                               this text`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -41,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       period: { type: 'string' },
       program: { type: 'string' },
       preview: { type: 'boolean' },
+      cards: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -51,7 +56,15 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 1;
   }
 
-  if (command === 'demo') return runDemo({ out });
+  if (command === 'demo') return runDemo({ out, err, format: values.cards === true ? 'cards' : 'text' });
+  // Packaging reads only the manifest's own variables, not the bot's configuration: it runs where no bot does.
+  if (command === 'package' && rest[0] === 'teams') {
+    return runPackageTeams({ env: process.env, outPath: typeof values.out === 'string' ? values.out : undefined, out, err });
+  }
+  if (command === 'package') {
+    err('Usage: stepping-stones package teams [--out FILE]');
+    return 1;
+  }
 
   const config = loadConfig();
   if (command === 'start') return startCommand({ config, out, err });
