@@ -95,7 +95,7 @@ function levelLabel(value: number): string {
   return Number.isInteger(value) ? String(value) : '';
 }
 
-function chartConfiguration(input: TrendChartInput): ChartConfiguration<'line', (number | null)[], string> {
+function chartConfiguration(input: TrendChartInput, scale: number): ChartConfiguration<'line', (number | null)[], string> {
   const { trend } = input;
   const datasets: ChartDataset<'line', (number | null)[]>[] = trend.lines.map((line, index) => {
     const colour = LINE_COLOURS[index % LINE_COLOURS.length];
@@ -136,7 +136,8 @@ function chartConfiguration(input: TrendChartInput): ChartConfiguration<'line', 
     options: {
       animation: false,
       responsive: false,
-      devicePixelRatio: 1,
+      // Below 1 the whole 800×450 layout is drawn smaller (a Teams card carries the image inline, within 28 KB).
+      devicePixelRatio: scale,
       layout: { padding: { top: 4, right: 12, bottom: 4, left: 4 } },
       plugins: {
         title: {
@@ -205,20 +206,32 @@ function padToPeriods(levels: (number | null)[], periods: number): (number | nul
   return padded;
 }
 
+/** Options of {@link renderTrendChartPng}. */
+export interface TrendChartOptions {
+  /**
+   * Draws the same picture scaled (0.5 → 400×225), text and lines included, for a channel that carries the image
+   * inline under a size limit (Teams). Default 1: the 800×450 PNG Slack uploads.
+   */
+  scale?: number;
+}
+
 /**
  * Draws a milestone trend chart (periods across, levels 0–5 up, one line per subcompetency, the expected level
  * dashed) as an 800×450 PNG, like the ACGME milestones trend report. The alt text travels with the block; the
  * picture itself carries no words the message does not also say.
  */
-export async function renderTrendChartPng(chart: TrendChartInput): Promise<Uint8Array> {
+export async function renderTrendChartPng(chart: TrendChartInput, options: TrendChartOptions = {}): Promise<Uint8Array> {
+  const scale = options.scale ?? 1;
+  if (!(scale > 0 && scale <= 4)) throw new Error(`a trend chart's scale must be above 0 and at most 4, not ${scale}`);
   registerFonts();
   const canvas = createCanvas(TREND_CHART_WIDTH, TREND_CHART_HEIGHT);
   const context: SKRSContext2D = canvas.getContext('2d');
-  // Chart.js draws synchronously on construction when animation is off; it only needs the 2D context API.
-  const drawn = new Chart(context as unknown as ConstructorParameters<typeof Chart>[0], chartConfiguration(chart));
+  // Chart.js draws synchronously on construction when animation is off; it only needs the 2D context API. It lays
+  // out at the canvas's size and then resizes the canvas by the device pixel ratio (the scale).
+  const drawn = new Chart(context as unknown as ConstructorParameters<typeof Chart>[0], chartConfiguration(chart, scale));
   try {
     // The white background makes every pixel opaque, so the faster RGB encoder loses nothing.
-    return await encodeOpaquePng(canvas.data(), TREND_CHART_WIDTH, TREND_CHART_HEIGHT);
+    return await encodeOpaquePng(canvas.data(), canvas.width, canvas.height);
   } finally {
     drawn.destroy();
   }

@@ -55,17 +55,24 @@ export type MessageSender = SendMessage | { send: SendMessage; update?: UpdateMe
 /**
  * A failure the sender could classify: try again after `retryAfterSeconds` (a platform's Retry-After when
  * `rateLimited`), worth retrying later with backoff (neither set), or `permanent` (the message is dead-lettered).
+ * `waiting` means the recipient cannot be reached yet (a Teams user who has not installed the app): the row waits
+ * `retryAfterSeconds` without spending a try and is never given up on, since nothing is wrong with it.
  */
 export class DeliveryError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly permanent: boolean;
   readonly rateLimited: boolean;
-  constructor(message: string, options: { retryAfterSeconds?: number; permanent?: boolean; rateLimited?: boolean } = {}) {
+  readonly waiting: boolean;
+  constructor(
+    message: string,
+    options: { retryAfterSeconds?: number; permanent?: boolean; rateLimited?: boolean; waiting?: boolean } = {},
+  ) {
     super(message);
     this.name = 'DeliveryError';
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.permanent = options.permanent ?? false;
     this.rateLimited = options.rateLimited ?? false;
+    this.waiting = options.waiting ?? false;
   }
 }
 
@@ -80,6 +87,12 @@ export const MAX_RATE_LIMITED_ATTEMPTS = 24;
 export const DELIVERY_FAILED_KIND = 'delivery-failed';
 /** Slack allows about one message per second per channel: the Slack delivery loop passes this as `paceMs`. */
 export const SLACK_PACE_MS = 1000;
+/**
+ * Teams allows 7 messages a second and 60 in 30 seconds per conversation: one every 550 ms keeps any 30-second
+ * window at 55 and any second at 2, with room for the network's jitter (exactly 500 ms could fit 61 in a closed
+ * 30-second window). The Teams delivery loop passes this as `paceMs`.
+ */
+export const TEAMS_PACE_MS = 550;
 // While a row is being sent it is leased: other workers skip it until the lease runs out (a crashed sender).
 export const LEASE_SECONDS = 60;
 // Claims are serialized across workers (a transaction-scoped advisory lock), so the one-per-destination pacing
@@ -311,12 +324,14 @@ function followUpRows(row: OutboxRow, result: Sent): OutgoingMessage[] {
 
 async function recordFailure(input: DeliveryPassInput, row: OutboxRow, error: unknown): Promise<void> {
   const { db, clock } = input;
-  const attempts = row.attempts + 1;
   const known = error instanceof DeliveryError ? error : undefined;
+  const waiting = known?.waiting === true;
+  const attempts = waiting ? row.attempts : row.attempts + 1;
   const orphaned = error instanceof Orphaned;
   const rateLimited = known?.rateLimited === true;
   const dead =
-    orphaned || known?.permanent === true || attempts >= (rateLimited ? MAX_RATE_LIMITED_ATTEMPTS : MAX_ATTEMPTS);
+    !waiting &&
+    (orphaned || known?.permanent === true || attempts >= (rateLimited ? MAX_RATE_LIMITED_ATTEMPTS : MAX_ATTEMPTS));
   const wait = known?.retryAfterSeconds ?? backoffSeconds(attempts, input.random);
   const reason = (error as Error).message.slice(0, 500);
   await db.transaction(async (tx) => {

@@ -2,7 +2,7 @@ import type { TeamsConfig } from '../../config.ts';
 import type { CorePorts } from '../../core/ports.ts';
 import { type DeliveryLoop, startDeliveryLoop } from '../../delivery/delivery-loop.ts';
 import { TEAMS_PACE_MS } from '../../delivery/worker.ts';
-import { noticeTeamsRecipientsWithoutApp } from './install-notices.ts';
+import { holdTeamsMessagesWithoutApp, noticeCoordinatorsOfMissingApp } from './install-notices.ts';
 import { createTeamsSender, type TeamsApiFactory, type TeamsChartRenderer } from './teams-sender.ts';
 
 /** A running delivery loop for Teams. */
@@ -11,8 +11,8 @@ export type TeamsDelivery = DeliveryLoop;
 /**
  * Sends due outbox messages through the Bot Connector every `intervalMs` and whenever nudged: the platform-neutral
  * delivery loop with the Teams sender, paced per conversation (7 a second, 60 in 30 seconds) and per tenant (50
- * requests a second, in the sender). Before each pass, messages for people without the app are held and their
- * coordinators told once (install-notices.ts).
+ * requests a second, in the sender). Before each pass, messages for people without the app are held; after it,
+ * their coordinators are told once (install-notices.ts).
  */
 export function startTeamsDelivery(
   input: CorePorts & {
@@ -48,7 +48,11 @@ export function startTeamsDelivery(
     ...(input.intervalMs !== undefined ? { intervalMs: input.intervalMs } : {}),
     ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
     beforePass: async () => {
-      await noticeTeamsRecipientsWithoutApp({ db: input.db, clock: input.clock });
+      await holdTeamsMessagesWithoutApp(input);
+    },
+    // After the pass, so the people the sender found unreachable in it are named in the same notice.
+    afterPass: async () => {
+      await noticeCoordinatorsOfMissingApp(input);
     },
   });
 }

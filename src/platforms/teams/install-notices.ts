@@ -28,45 +28,56 @@ export const TEAMS_INSTALL_NOTICE_KIND = 'teams-install-notice';
 const NAMES_PER_PARAGRAPH = 40;
 
 /**
- * One sweep, run by the Teams delivery loop before each pass:
- * 1. Due Teams messages to people with no Teams account linked at all are held for an hour (no try is spent, they
- *    are never given up on) and marked {@link TEAMS_NOT_INSTALLED}. The sender marks the others it finds (a 1:1
- *    chat Teams refuses to open) the same way.
- * 2. For every marked message, its recipient is recorded in `teams_install_notices` for the message's program
- *    (or, without one, each Teams program they belong to); the program's coordinators (else its program
- *    directors) get one notice naming the people recorded just now, in the same transaction.
- * Returns how many messages were held and how many notices were enqueued.
+ * Before each Teams delivery pass: due messages to people with no Teams account linked at all are held for an hour
+ * (no try is spent, they are never given up on) and marked {@link TEAMS_NOT_INSTALLED}. The sender marks the others
+ * it finds the same way (a 1:1 chat Teams refuses to open). Returns how many were held.
+ */
+export async function holdTeamsMessagesWithoutApp(input: { db: Db; clock: Clock }): Promise<number> {
+  const now = input.clock.now();
+  const noIdentity = sql`not exists (select 1 from ${chatIdentities} where ${chatIdentities.personId} = ${outboxMessages.recipientPersonId} and ${chatIdentities.platform} = 'teams')`;
+  const held = await input.db
+    .update(outboxMessages)
+    .set({
+      nextAttemptAt: new Date(now.getTime() + TEAMS_INSTALL_WAIT_SECONDS * 1000),
+      lastError: `${TEAMS_NOT_INSTALLED}: the recipient has not installed Stepping Stones in Teams (no Teams account is linked yet)`,
+    })
+    .where(
+      and(
+        eq(outboxMessages.status, 'pending'),
+        eq(outboxMessages.platform, 'teams'),
+        sql`${outboxMessages.recipientPersonId} is not null`,
+        // An update replaces a message already sent; a follow-up part goes to the conversation of its first part.
+        isNull(outboxMessages.replacesKey),
+        isNull(outboxMessages.recipientChannelId),
+        isNull(outboxMessages.threadParentKey),
+        // Only rows due now: a reminder held for later keeps its time, and a waiting row is looked at once an hour.
+        lte(outboxMessages.nextAttemptAt, now),
+        noIdentity,
+      ),
+    )
+    .returning({ id: outboxMessages.id });
+  return held.length;
+}
+
+/**
+ * Both steps at once, for a pass run by hand (tests, one-shot delivery): holds what is due for people without a
+ * Teams account, then tells coordinators of everyone marked so far. The loop runs them around its pass instead.
  */
 export async function noticeTeamsRecipientsWithoutApp(input: { db: Db; clock: Clock }): Promise<{ held: number; notices: number }> {
-  const { db, clock } = input;
-  const now = clock.now();
-  const waitUntil = new Date(now.getTime() + TEAMS_INSTALL_WAIT_SECONDS * 1000);
-  const marker = `${TEAMS_NOT_INSTALLED}%`;
-  return db.transaction(async (tx) => {
-    const noIdentity = sql`not exists (select 1 from ${chatIdentities} where ${chatIdentities.personId} = ${outboxMessages.recipientPersonId} and ${chatIdentities.platform} = 'teams')`;
-    const held = await tx
-      .update(outboxMessages)
-      .set({
-        nextAttemptAt: waitUntil,
-        lastError: `${TEAMS_NOT_INSTALLED}: the recipient has not installed Stepping Stones in Teams (no Teams account is linked yet)`,
-      })
-      .where(
-        and(
-          eq(outboxMessages.status, 'pending'),
-          eq(outboxMessages.platform, 'teams'),
-          sql`${outboxMessages.recipientPersonId} is not null`,
-          // An update replaces a message already sent; a follow-up part goes to the conversation of its first part.
-          isNull(outboxMessages.replacesKey),
-          isNull(outboxMessages.recipientChannelId),
-          isNull(outboxMessages.threadParentKey),
-          // Only rows due now: a reminder held for later keeps its time, and a waiting row is looked at once an hour.
-          lte(outboxMessages.nextAttemptAt, now),
-          noIdentity,
-        ),
-      )
-      .returning({ id: outboxMessages.id });
+  const held = await holdTeamsMessagesWithoutApp(input);
+  const notices = await noticeCoordinatorsOfMissingApp(input);
+  return { held, notices };
+}
 
-    // Recipients of marked rows not yet named for the row's program.
+/**
+ * After each Teams delivery pass: every recipient of a message marked {@link TEAMS_NOT_INSTALLED} is recorded in
+ * `teams_install_notices` for the message's program (or, without one, each Teams program they belong to), and the
+ * program's coordinators (else its program directors) get one notice naming the people recorded just now, in the
+ * same transaction. Someone already named is not named again. Returns how many notices were enqueued.
+ */
+export async function noticeCoordinatorsOfMissingApp(input: { db: Db; clock: Clock }): Promise<number> {
+  const now = input.clock.now();
+  return input.db.transaction(async (tx) => {
     const waiting = await tx
       .selectDistinct({ personId: outboxMessages.recipientPersonId, programId: outboxMessages.programId })
       .from(outboxMessages)
@@ -74,11 +85,13 @@ export async function noticeTeamsRecipientsWithoutApp(input: { db: Db; clock: Cl
         and(
           eq(outboxMessages.status, 'pending'),
           eq(outboxMessages.platform, 'teams'),
-          like(outboxMessages.lastError, marker),
+          like(outboxMessages.lastError, `${TEAMS_NOT_INSTALLED}%`),
           sql`${outboxMessages.recipientPersonId} is not null`,
+          // People already named for the row's program need no second look.
+          sql`not exists (select 1 from ${teamsInstallNotices} where ${teamsInstallNotices.personId} = ${outboxMessages.recipientPersonId} and ${teamsInstallNotices.programId} = ${outboxMessages.programId})`,
         ),
       );
-    if (waiting.length === 0) return { held: held.length, notices: 0 };
+    if (waiting.length === 0) return 0;
     const pairs = new Map<string, { programId: string; personId: string }>();
     const withoutProgram = [...new Set(waiting.filter((w) => !w.programId).map((w) => w.personId!))];
     for (const w of waiting) if (w.programId) pairs.set(`${w.programId}:${w.personId}`, { programId: w.programId, personId: w.personId! });
@@ -90,15 +103,14 @@ export async function noticeTeamsRecipientsWithoutApp(input: { db: Db; clock: Cl
         .where(and(inArray(programMemberships.personId, withoutProgram), eq(programs.chatPlatform, 'teams')));
       for (const m of memberships) pairs.set(`${m.programId}:${m.personId}`, m);
     }
-    if (pairs.size === 0) return { held: held.length, notices: 0 };
+    if (pairs.size === 0) return 0;
     const named = await tx
       .insert(teamsInstallNotices)
       .values([...pairs.values()].map((p) => ({ ...p, notifiedAt: now })))
       .onConflictDoNothing({ target: [teamsInstallNotices.programId, teamsInstallNotices.personId] })
       .returning({ programId: teamsInstallNotices.programId, personId: teamsInstallNotices.personId });
-    if (named.length === 0) return { held: held.length, notices: 0 };
-    const notices = await enqueueInstallNotices(tx, named);
-    return { held: held.length, notices };
+    if (named.length === 0) return 0;
+    return enqueueInstallNotices(tx, named);
   });
 }
 

@@ -113,7 +113,7 @@ export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
 
   /** One Bot Connector call: waits its turn in the tenant's budget, and gives up after the timeout. */
   async function call<T>(target: Pick<Target, 'tenantId'>, what: string, run: () => Promise<T>): Promise<T> {
-    await limiter.take(target.tenantId);
+    const answered = await limiter.take(target.tenantId);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new DeliveryError(`Teams did not answer in time (${what})`)), timeoutMs);
@@ -122,6 +122,7 @@ export function createTeamsSender(options: TeamsSenderOptions): TeamsSender {
       return await Promise.race([run(), timeout]);
     } finally {
       clearTimeout(timer);
+      answered();
     }
   }
 
@@ -483,22 +484,26 @@ export function toDeliveryError(error: unknown, what: string): Error {
 }
 
 /**
- * At most `perSecond` requests per tenant in any window of a second (plus a margin for the network's jitter, so the
- * Connector, counting on arrival, never sees more). Callers reserve a slot synchronously and wait for it, so
- * concurrent sends share the budget fairly and in order.
+ * At most `perSecond` requests per tenant in any window of `windowMs`, as the Connector counts them (on arrival):
+ * a request may start only a window after the one `perSecond` places before it has been answered, and a request
+ * arrives before its answer, so no jitter on the way can crowd more into a window. `take` waits for the turn and
+ * returns the function to call once the request is answered (or given up on).
  */
-export function createTenantLimiter(perSecond: number, windowMs = 1100): { take(tenantId: string): Promise<void> } {
-  const slots = new Map<string, number[]>();
+export function createTenantLimiter(perSecond: number, windowMs = 1000): { take(tenantId: string): Promise<() => void> } {
+  const started = new Map<string, Promise<number>[]>();
   return {
     async take(tenantId) {
-      const now = Date.now();
-      const taken = (slots.get(tenantId) ?? []).filter((at) => at > now - windowMs);
-      // The slot `perSecond` places back must be a window old before this one may start.
-      const blocker = taken.length >= perSecond ? taken[taken.length - perSecond]! : undefined;
-      const at = blocker === undefined ? now : Math.max(now, blocker + windowMs);
-      taken.push(at);
-      slots.set(tenantId, taken);
-      if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+      const recent = started.get(tenantId) ?? [];
+      const blocker = recent.length >= perSecond ? recent[recent.length - perSecond] : undefined;
+      let release!: () => void;
+      recent.push(new Promise<number>((resolve) => (release = () => resolve(Date.now()))));
+      started.set(tenantId, recent.slice(-perSecond));
+      if (blocker) {
+        const answeredAt = await blocker;
+        const wait = answeredAt + windowMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      return release;
     },
   };
 }
