@@ -98,7 +98,7 @@ export function requestDeclinedMessage(authorName: string, question: string): Me
   return message(
     `${authorName} can't answer your question.`,
     paragraph(`${authorName} can't answer your question:\n${quote(question)}`),
-    context('Try someone who saw you in that situation — /feedback opens a new request.'),
+    context('Try someone who saw you in that situation — asking for feedback again opens a new request.'),
   );
 }
 

@@ -106,6 +106,6 @@ export function requestExpiredMessage(input: { assessorName: string; question: s
   return message(
     `Your question to ${input.assessorName} expired without an answer.`,
     paragraph(`Your question to *${input.assessorName}* got no answer in ${days(input.expiryDays)}, so it has been closed:\n_“${input.question.replace(/\s*\n\s*/g, ' ')}”_`),
-    context('Try asking someone else who saw you in that situation — /feedback opens a new request.'),
+    context('Try asking someone else who saw you in that situation — asking for feedback again opens a new request.'),
   );
 }

@@ -18,7 +18,7 @@ const BLANK_SEPARATOR = ';';
  */
 export async function openFeedbackRequestForm(input: CorePorts & { residentId: string }): Promise<Form> {
   const program = await learnerProgramOf(input.db, input.residentId);
-  if (!program) throw new AppError('not_allowed', 'Only residents and fellows can request feedback with /feedback.');
+  if (!program) throw new AppError('not_allowed', 'Only residents and fellows can request feedback.');
   const subs = await subcompetenciesOf(input.db, program);
   const groups = new Map<string, { label: string; options: { value: string; label: string }[] }>();
   for (const sub of subs) {

@@ -37,7 +37,7 @@ export type RequestFeedbackResult = { ok: true; requestId: string; confirmation:
 export async function requestFeedback(input: FeedbackRequestInput & CorePorts): Promise<RequestFeedbackResult> {
   const { db, clock } = input;
   const program = await learnerProgramOf(db, input.residentId);
-  if (!program) throw new AppError('not_allowed', 'Only residents and fellows can request feedback with /feedback.');
+  if (!program) throw new AppError('not_allowed', 'Only residents and fellows can request feedback.');
   if (input.assessorId === input.residentId) {
     return { ok: false, fieldErrors: { assessor: 'Pick someone other than yourself.' } };
   }

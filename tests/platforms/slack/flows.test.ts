@@ -532,7 +532,7 @@ describeOnEachEngine('Slack: who may act', (ctx) => {
   it('/feedback from someone who is not a resident says who can use it', async () => {
     const opened = world.fake.callsTo('views.open').length;
     await world.command('omar.haddad', '', 'faculty-ask');
-    expect((await world.reply('faculty-ask')).args.text).toBe('Only residents and fellows can request feedback with /feedback.');
+    expect((await world.reply('faculty-ask')).args.text).toBe('Only residents and fellows can request feedback.');
     expect(world.fake.callsTo('views.open')).toHaveLength(opened);
   });
 
