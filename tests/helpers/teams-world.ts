@@ -72,6 +72,10 @@ export interface TeamsWorld {
 }
 
 let sequence = 0;
+const nextActivityId = () => {
+  sequence += 1;
+  return `activity-${sequence}`;
+};
 
 /** Starts the world on `db` (which must hold the demo program). */
 export async function startTeamsWorld(db: Db, options: { clock?: ReturnType<typeof fixedClock> } = {}): Promise<TeamsWorld> {
@@ -99,7 +103,7 @@ export async function startTeamsWorld(db: Db, options: { clock?: ReturnType<type
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${TEAMS_MESSAGES_PATH}`;
 
   const base = (handle: string, conversationId = personalConversationOf(handle)) => ({
-    id: `activity-${(sequence += 1)}`,
+    id: nextActivityId(),
     channelId: 'msteams',
     serviceUrl: fake.serviceUrl,
     timestamp: new Date().toISOString(),
