@@ -6,6 +6,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { chatIdentities, outboxMessages, teamsConversations } from '../../db/schema/index.ts';
+import { TEAMS_NOT_INSTALLED } from './install-notices.ts';
 
 /** A conversation as an activity describes it. */
 export interface TeamsConversationRecord {
@@ -59,8 +60,9 @@ export async function storeTeamsConversation(db: Db, conversation: TeamsConversa
         eq(outboxMessages.recipientPersonId, conversation.personId),
         eq(outboxMessages.platform, 'teams'),
         eq(outboxMessages.status, 'pending'),
-        // Only rows waiting for a conversation (an hour's wait or more), not ones paced or leased a moment ahead.
-        sql`${outboxMessages.lastError} is not null`,
+        // Only rows waiting for the app to be installed: a row leased by a worker at this moment must keep its lease,
+        // or it could be sent twice.
+        sql`${outboxMessages.lastError} like ${`${TEAMS_NOT_INSTALLED}%`}`,
       ),
     );
 }
