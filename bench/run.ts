@@ -8,7 +8,10 @@
  *   PGlite/PostgreSQL ratio measured in this same run. `--scale` sizes the institution.
  * - `ack`: ack latency of `/feedback`, a button click and a modal submission through the real HTTP receiver, ours
  *   against a bare Bolt app in the same run, and the bot process's peak RSS (see ack-latency.ts). `--rate`
- *   requests/s for `--seconds` per kind and app.
+ *   requests/s (default 100) for `--seconds` per kind and app.
+ * - `teams`: invoke latency of an answer-form card submission through the real `/api/messages` endpoint with valid
+ *   Bot Framework JWTs, ours against a bare Teams SDK app in the same run (see teams-invoke.ts). `--rate`
+ *   submissions/s (default 20) for `--seconds` per app.
  * - `digest`: every program's CCC digest (data and messages) for 1,500 residents with two years of feedback, 360s,
  *   CCC and self ratings and goals, against reading the same rows raw (see digest.ts).
  * - `charts`: trend chart PNGs, median and p95 per chart, against encoding a blank canvas (see charts.ts).
@@ -43,7 +46,7 @@ const PASSES: readonly Pass[] = ['import', 're-import'];
 /** The PostgreSQL server, when there is one. */
 const serverUrl = benchServerUrl();
 
-const CASES = ['import', 'ack', 'digest', 'charts', 'fanout'] as const;
+const CASES = ['import', 'ack', 'teams', 'digest', 'charts', 'fanout'] as const;
 type Case = (typeof CASES)[number];
 
 /** Thrown after an importer refused its file and the problems were printed. */
@@ -60,7 +63,8 @@ interface Timing {
 const { values: args, positionals } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
-    rate: { type: 'string', default: '100' },
+    // Per case when not given: ack 100/s, teams 20/s.
+    rate: { type: 'string' },
     seconds: { type: 'string', default: '10' },
     postgres: { type: 'string' },
     list: { type: 'boolean', default: false },
@@ -68,7 +72,8 @@ const { values: args, positionals } = parseArgs({
   allowPositionals: true,
 });
 const scale = positiveNumber('scale', args.scale);
-const ackRate = positiveNumber('rate', args.rate);
+const ackRate = positiveNumber('rate', args.rate ?? '100');
+const teamsRate = positiveNumber('rate', args.rate ?? '20');
 const ackSeconds = positiveNumber('seconds', args.seconds);
 if (args.list) {
   console.log(`bench cases: ${CASES.join(', ')} (npm run bench -- CASE…; none named runs them all)`);
@@ -87,7 +92,10 @@ if (cases.length === 1) {
   else if (only === 'digest') await (await import('./digest.ts')).runDigestBench(scale);
   else if (only === 'charts') await (await import('./charts.ts')).runChartsBench();
   else if (only === 'fanout') await (await import('./fanout.ts')).runFanoutBench();
-  else {
+  else if (only === 'teams') {
+    const { runTeamsInvokeBench } = await import('./teams-invoke.ts');
+    if (!(await runTeamsInvokeBench({ rate: teamsRate, seconds: ackSeconds }))) process.exitCode = 1;
+  } else {
     // Loaded only for this case, so the import case's start-up RSS stays what it was (no Bolt, no fake Slack).
     const { runAckLatencyBench } = await import('./ack-latency.ts');
     if (!(await runAckLatencyBench({ rate: ackRate, seconds: ackSeconds }))) process.exitCode = 1;
@@ -96,7 +104,14 @@ if (cases.length === 1) {
   // One process per case: maxRSS never decreases, so a case run after another would report the other's peak.
   const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
   const self = fileURLToPath(import.meta.url);
-  const flags = ['--scale', args.scale, '--rate', args.rate, '--seconds', args.seconds, ...(args.postgres ? ['--postgres', args.postgres] : [])];
+  const flags = [
+    '--scale',
+    args.scale,
+    ...(args.rate ? ['--rate', args.rate] : []),
+    '--seconds',
+    args.seconds,
+    ...(args.postgres ? ['--postgres', args.postgres] : []),
+  ];
   const failed: string[] = [];
   for (const [i, name] of cases.entries()) {
     if (i > 0) console.log('');
