@@ -19,14 +19,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { Agent, createServer, type IncomingMessage, type RequestListener, request, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, type RequestListener, request, type Server, } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { AdaptiveCardActionResponse } from '@microsoft/teams.api';
-import { App, type HttpMethod, type HttpRouteHandler, type IHttpServerAdapter } from '@microsoft/teams.apps';
-import { ConsoleLogger } from '@microsoft/teams.common';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { TeamsConfig } from '../src/config.ts';
 import { requestFeedback } from '../src/core/feedback-requests/request-feedback.ts';
@@ -35,7 +33,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { feedbackEntries, feedbackRequests, outboxMessages, people, programMemberships } from '../src/db/schema/index.ts';
 import { ACTIONS, FORMS } from '../src/messages/actions.ts';
 import { parseMessage } from '../src/messages/model.ts';
-import { createTeamsApp, teamsCloud } from '../src/platforms/teams/app.ts';
+import { createTeamsApp, createTeamsSdkApp } from '../src/platforms/teams/app.ts';
 import { TEAMS_MESSAGES_PATH } from '../src/platforms/teams/commands.ts';
 import { renderMessageCard } from '../src/platforms/teams/render/adaptive-card.ts';
 import { outboundTestToken, startBotFrameworkAuth, TEST_CLIENT_ID, TEST_TENANT_ID, TEST_TOKEN_ISSUER } from '../tests/helpers/bot-framework-auth.ts';
@@ -286,76 +284,9 @@ function runLoad(agent: Agent, spec: LoadSpec, token: string, nextSequence: () =
   });
 }
 
-// ————————————————————————————————————————————————————————————————————————————————————————————————
-// The bare app's transport: the same seam app.ts mounts the SDK with (its SharedServerAdapter is not exported; this
-// is the same code), so the two apps differ only in what their handlers do.
-
-const MAX_BODY_BYTES = 1_000_000;
-
-class BareServerAdapter implements IHttpServerAdapter {
-  private handler: HttpRouteHandler | undefined;
-
-  registerRoute(method: HttpMethod, path: string, handler: HttpRouteHandler): void {
-    if (method === 'POST' && path === TEAMS_MESSAGES_PATH) this.handler = handler;
-  }
-
-  readonly requestListener: RequestListener = (request, response) => {
-    void this.handle(request, response);
-  };
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const reply = (status: number, body?: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(body === undefined ? '' : JSON.stringify(body));
-    };
-    if (!this.handler) return reply(503, { error: 'Teams is starting' });
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(request));
-    } catch {
-      return reply(400, { error: 'the body is not JSON' });
-    }
-    try {
-      const answer = await this.handler({ body, headers: request.headers as Record<string, string | string[]> });
-      reply(answer.status, answer.body);
-    } catch {
-      reply(500, { error: 'Internal server error' });
-    }
-  }
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 /** The baseline: the SDK App as createTeamsApp configures it, answering every card action with `card` at once. */
 async function startBareApp(config: TeamsConfig, card: unknown): Promise<RequestListener> {
-  const adapter = new BareServerAdapter();
-  const app = new App({
-    clientId: config.clientId,
-    tenantId: config.tenantId,
-    token: async () => config.botToken!,
-    ...(config.serviceUrl ? { serviceUrl: config.serviceUrl } : {}),
-    cloud: teamsCloud(config),
-    httpServerAdapter: adapter,
-    messagingEndpoint: TEAMS_MESSAGES_PATH,
-    logger: new ConsoleLogger('stepping-stones/teams-bare', { level: 'error' }),
-    activity: { mentions: { stripText: false } },
-  });
+  const { app, adapter } = createTeamsSdkApp(config, 'error', 'stepping-stones/teams-bare');
   app.on('card.action', async (): Promise<AdaptiveCardActionResponse> => ({ statusCode: 200, type: CARD, value: card as never }));
   await app.initialize();
   return adapter.requestListener;

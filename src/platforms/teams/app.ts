@@ -117,10 +117,11 @@ export function teamsCloud(config: TeamsConfig) {
 // twice. The use cases are idempotent by their own keys; this only spares the person a second reply.
 const RECENT_ACTIVITIES = 5000;
 
-export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
-  const { config } = options;
-  const log = options.log ?? ((line: string) => console.error(line));
-  const deps: TeamsDeps = { ports: options.ports, log, nudge: options.nudge ?? (() => {}) };
+/**
+ * The SDK App as the bot runs it — credentials, cloud endpoints, its messaging route on our shared server — with no
+ * handlers yet. The benchmark's bare baseline is built by this too, so the two differ only in their handlers.
+ */
+export function createTeamsSdkApp(config: TeamsConfig, logLevel: 'debug' | 'info' | 'warn' | 'error', name = 'stepping-stones/teams') {
   const adapter = new SharedServerAdapter();
   const app = new App({
     clientId: config.clientId,
@@ -132,9 +133,17 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
     cloud: teamsCloud(config),
     httpServerAdapter: adapter,
     messagingEndpoint: TEAMS_MESSAGES_PATH,
-    logger: new ConsoleLogger('stepping-stones/teams', { level: options.logLevel ?? 'error' }),
+    logger: new ConsoleLogger(name, { level: logLevel }),
     activity: { mentions: { stripText: false } },
   });
+  return { app, adapter };
+}
+
+export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
+  const { config } = options;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const deps: TeamsDeps = { ports: options.ports, log, nudge: options.nudge ?? (() => {}) };
+  const { app, adapter } = createTeamsSdkApp(config, options.logLevel ?? 'error');
   const recent = new Set<string>();
   const firstTime = (turn: TeamsTurn) => {
     if (!turn.activityId) return true;
@@ -181,7 +190,7 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
     try {
       const action = parseTeamsCardAction(ctx.activity);
       const handler = CARD_ACTIONS[action.verb];
-      if (!handler || !handler.kinds.includes(action.payload.kind) || !handler.isValidId(action.payload.id)) return say(STALE_CARD);
+      if (!handler?.kinds.includes(action.payload.kind) || !handler.isValidId(action.payload.id)) return say(STALE_CARD);
       const actor = await identifyTeamsUser(deps, membersOf(ctx.api), action);
       if (!actor) return say(UNKNOWN_USER_MESSAGE);
       const outcome = await handler.run(deps, { actor, payload: action.payload, inputs: action.inputs, messageId: action.messageId });
