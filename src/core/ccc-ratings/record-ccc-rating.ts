@@ -1,4 +1,5 @@
 import { and, count, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { auditLog, cccRatings } from '../../db/schema/index.ts';
 import type { MilestoneRating } from '../../domain/rating.ts';
 import { CCC_FORMS } from '../../messages/actions.ts';
@@ -131,4 +132,12 @@ export async function recordCccRating(input: CorePorts & RecordCccRatingInput): 
       total: subs.length,
     }),
   };
+}
+
+const cccRatingFormValues = z.object({ subcompetency: z.string(), rating: z.string() });
+
+/** The CCC rating form's checked values as recordCccRating's parts. */
+export function cccRatingFromFormValues(values: Readonly<Record<string, unknown>>): { subcompetencyCode: string; rating: string } {
+  const v = cccRatingFormValues.parse(values);
+  return { subcompetencyCode: v.subcompetency, rating: v.rating };
 }

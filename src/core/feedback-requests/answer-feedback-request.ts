@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { feedbackEntries, feedbackRatings, feedbackRequests, programs } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
-import type { ObservedRating } from '../../domain/rating.ts';
+import { type ObservedRating, RATING_VALUES } from '../../domain/rating.ts';
 import { ACTIONS, FORMS, SUBJECTS } from '../../messages/actions.ts';
 import { feedbackMessage, feedbackRequestMessage, requestDeclinedMessage } from '../../messages/feedback.ts';
 import { type Form, form, levelPicker, type Message, payload, textArea } from '../../messages/model.ts';
@@ -175,3 +176,16 @@ export async function declineFeedbackRequest(input: CorePorts & { requestId: str
 }
 
 export { ACTIONS };
+
+const answerFormValues = z.object({
+  level: z.enum(RATING_VALUES).nullish(),
+  reinforcing: z.string().nullish(),
+  corrective: z.string().nullish(),
+  next_step: z.string().nullish(),
+});
+
+/** The answer form's checked values (any adapter's reading of openAnswerForm) as the answer's parts. */
+export function answerFromFormValues(values: Readonly<Record<string, unknown>>): Pick<AnswerInput, 'level' | 'reinforcing' | 'corrective' | 'nextStep'> {
+  const v = answerFormValues.parse(values);
+  return { level: v.level, reinforcing: v.reinforcing, corrective: v.corrective, nextStep: v.next_step };
+}

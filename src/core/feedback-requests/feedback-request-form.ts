@@ -1,4 +1,5 @@
 import { addDays, dateIn } from '../../domain/calendar.ts';
+import { z } from 'zod';
 import { fillTemplate, templateLabel, templateSlots } from '../../domain/question-templates.ts';
 import { MAX_QUESTION_LENGTH } from '../../domain/question-coach.ts';
 import { FORMS, SUBJECTS } from '../../messages/actions.ts';
@@ -116,4 +117,24 @@ export async function submitFeedbackRequestForm(
     dueOn: values.due ?? undefined,
     submissionKey: input.submissionKey,
   });
+}
+
+const requestFormValues = z.object({
+  assessor: z.string(),
+  subcompetency: z.string(),
+  template: z.string().nullish(),
+  blanks: z.string().nullish(),
+  question: z.string().nullish(),
+  context: z.string().nullish(),
+  encounter: z.string().nullish(),
+  due: z.string().nullish(),
+});
+
+/**
+ * The request form's checked values: whom to ask as the adapter's picker gave it (a platform user to identify, or a
+ * person id), and the rest for submitFeedbackRequestForm.
+ */
+export function requestFromFormValues(values: Readonly<Record<string, unknown>>): { assessor: string; values: FeedbackRequestFormValues } {
+  const { assessor, ...rest } = requestFormValues.parse(values);
+  return { assessor, values: rest };
 }

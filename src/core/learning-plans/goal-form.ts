@@ -1,4 +1,5 @@
 import { addDays, dateIn } from '../../domain/calendar.ts';
+import { z } from 'zod';
 import { GROWTH_SUBJECTS, PLAN_FORMS, SUBJECTS } from '../../messages/actions.ts';
 import { choice, datePicker, type Form, form, payload, textArea } from '../../messages/model.ts';
 import { AppError } from '../errors.ts';
@@ -78,4 +79,18 @@ export async function openCloseGoalForm(input: CorePorts & { actorId: string; go
       }),
     ],
   });
+}
+
+const goalFormValues = z.object({ subcompetency: z.string().nullish(), [GOAL_ACTION_FIELD]: z.string(), due: z.string() });
+const outcomeFormValues = z.object({ outcome: z.string().nullish() });
+
+/** The goal form's checked values as a goal for createGoal / updateGoal. */
+export function goalFromFormValues(values: Readonly<Record<string, unknown>>): { action: string; dueOn: string; subcompetencyCode: string | null } {
+  const v = goalFormValues.parse(values);
+  return { action: v[GOAL_ACTION_FIELD], dueOn: v.due, subcompetencyCode: v.subcompetency ?? null };
+}
+
+/** The outcome form's checked value (what came of a goal being closed), or null. */
+export function outcomeFromFormValues(values: Readonly<Record<string, unknown>>): string | null {
+  return outcomeFormValues.parse(values).outcome ?? null;
 }

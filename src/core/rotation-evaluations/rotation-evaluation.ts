@@ -1,8 +1,9 @@
 import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Tx } from '../../db/client.ts';
 import { evaluationDeclines, feedbackEntries, feedbackRatings, outboxMessages, people, programs, rotationSubcompetencies } from '../../db/schema/index.ts';
 import { enqueueMessage } from '../../delivery/outbox.ts';
-import type { ObservedRating } from '../../domain/rating.ts';
+import { type ObservedRating, RATING_VALUES } from '../../domain/rating.ts';
 import { FORMS, SUBJECTS } from '../../messages/actions.ts';
 import { feedbackMessage } from '../../messages/feedback.ts';
 import { checkbox, type Form, form, levelPicker, type Message, payload, textArea } from '../../messages/model.ts';
@@ -173,4 +174,25 @@ async function redrawRotationPrompt(tx: Tx, input: { facultyId: string; rotation
     replacesKey: promptKey,
     message: await rotationPromptFor(tx, input.facultyId, input.rotationId, input.endsOn),
   });
+}
+
+const evaluationFormValues = z.looseObject({
+  directly_observed: z.boolean(),
+  reinforcing: z.string().nullish(),
+  corrective: z.string().nullish(),
+  next_step: z.string().nullish(),
+});
+const evaluationRating = z.enum(RATING_VALUES).nullish();
+
+/** The evaluation form's checked values (any adapter's reading of openRotationEvaluation) as the evaluation's parts. */
+export function evaluationFromFormValues(
+  values: Readonly<Record<string, unknown>>,
+): Pick<RotationEvaluationInput, 'ratings' | 'directlyObserved' | 'reinforcing' | 'corrective' | 'nextStep'> {
+  const v = evaluationFormValues.parse(values);
+  const ratings = Object.fromEntries(
+    Object.entries(values)
+      .filter(([field]) => field.startsWith(RATING_FIELD_PREFIX))
+      .map(([field, value]) => [field.slice(RATING_FIELD_PREFIX.length), evaluationRating.parse(value)]),
+  );
+  return { ratings, directlyObserved: v.directly_observed, reinforcing: v.reinforcing, corrective: v.corrective, nextStep: v.next_step };
 }

@@ -4,17 +4,15 @@
  * which use case it runs. Teams has no modals: a button that opens a form in Slack replaces the card with the form
  * card in place, and the form's submit replaces it with the outcome — or with the form again, problems shown.
  */
-import { z } from 'zod';
-import { recordCccRating, openCccRatingForm } from '../../core/ccc-ratings/record-ccc-rating.ts';
+import { cccRatingFromFormValues, openCccRatingForm, recordCccRating } from '../../core/ccc-ratings/record-ccc-rating.ts';
 import { AppError } from '../../core/errors.ts';
-import { answerFeedbackRequest, declineFeedbackRequest, openAnswerForm } from '../../core/feedback-requests/answer-feedback-request.ts';
-import { openFeedbackRequestForm, submitFeedbackRequestForm } from '../../core/feedback-requests/feedback-request-form.ts';
+import { answerFeedbackRequest, answerFromFormValues, declineFeedbackRequest, openAnswerForm } from '../../core/feedback-requests/answer-feedback-request.ts';
+import { openFeedbackRequestForm, requestFromFormValues, submitFeedbackRequestForm } from '../../core/feedback-requests/feedback-request-form.ts';
 import { thankForFeedback } from '../../core/feedback-requests/thank-for-feedback.ts';
 import { addNextStepToPlan } from '../../core/learning-plans/add-next-step-to-plan.ts';
 import { closeGoal } from '../../core/learning-plans/close-goal.ts';
 import { createGoal } from '../../core/learning-plans/create-goal.ts';
-import { openCloseGoalForm, openGoalForm } from '../../core/learning-plans/goal-form.ts';
-import { GOAL_ACTION_FIELD } from '../../core/learning-plans/goal-state.ts';
+import { goalFromFormValues, openCloseGoalForm, openGoalForm, outcomeFromFormValues } from '../../core/learning-plans/goal-form.ts';
 import { goalsFromGaps } from '../../core/learning-plans/goals-from-gaps.ts';
 import { keepWorkingOnGoal } from '../../core/learning-plans/keep-working-on-goal.ts';
 import { learningPlanView } from '../../core/learning-plans/learning-plan-view.ts';
@@ -28,13 +26,12 @@ import {
 import type { Actor } from '../../core/people/identify-chat-user.ts';
 import { snoozeReminder, type SnoozeDays } from '../../core/reminders/snooze-reminder.ts';
 import type { ReminderSubject } from '../../core/reminders/snoozes.ts';
-import { declineRotationEvaluation, openRotationEvaluation, RATING_FIELD_PREFIX, submitRotationEvaluation } from '../../core/rotation-evaluations/rotation-evaluation.ts';
+import { declineRotationEvaluation, evaluationFromFormValues, openRotationEvaluation, submitRotationEvaluation } from '../../core/rotation-evaluations/rotation-evaluation.ts';
 import { saveSelfAssessmentPage } from '../../core/self-assessment/save-self-assessment-page.ts';
 import { resumeSelfAssessment, selfAssessmentPage } from '../../core/self-assessment/self-assessment-page.ts';
 import { pageRatingsFromFormValues } from '../../core/self-assessment/self-assessment-state.ts';
 import { selfVsCcc } from '../../core/self-assessment/self-vs-ccc.ts';
 import { submitSelfAssessment } from '../../core/self-assessment/submit-self-assessment.ts';
-import { RATING_VALUES } from '../../domain/rating.ts';
 import {
   ACTIONS,
   CCC_FORMS,
@@ -131,37 +128,6 @@ function ownResident(payloadId: string, actorId: string, what: string): string {
   return actorId;
 }
 
-const rating = z.enum(RATING_VALUES).nullish();
-
-const answerValues = z.object({
-  level: rating,
-  reinforcing: z.string().nullish(),
-  corrective: z.string().nullish(),
-  next_step: z.string().nullish(),
-});
-
-const evaluationValues = z.looseObject({
-  directly_observed: z.boolean(),
-  reinforcing: z.string().nullish(),
-  corrective: z.string().nullish(),
-  next_step: z.string().nullish(),
-});
-
-const requestValues = z.object({
-  assessor: z.string(),
-  subcompetency: z.string(),
-  template: z.string().nullish(),
-  blanks: z.string().nullish(),
-  question: z.string().nullish(),
-  context: z.string().nullish(),
-  encounter: z.string().nullish(),
-  due: z.string().nullish(),
-});
-
-const goalValues = z.object({ subcompetency: z.string().nullish(), [GOAL_ACTION_FIELD]: z.string(), due: z.string() });
-const outcomeValues = z.object({ outcome: z.string().nullish() });
-const cccValues = z.object({ subcompetency: z.string(), rating: z.string() });
-
 // A reminder's snooze names what it holds back by the payload it carries.
 const SNOOZABLE: Readonly<Record<string, ReminderSubject>> = {
   [SUBJECTS.feedbackRequest]: 'feedback-request',
@@ -211,12 +177,12 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
     const form = await teamsForm(deps, actor, await openFeedbackRequestForm({ ...deps.ports, residentId }));
     const read = readValues(form, inputs);
     if (!isValues(read)) return read;
-    const values = requestValues.parse(read.values);
+    const { assessor, values } = requestFromFormValues(read.values);
     const result = await submitFeedbackRequestForm({
       ...deps.ports,
       residentId,
       // The Teams form offers the program's people by person id (Teams' own people picker needs Graph).
-      assessorId: values.assessor,
+      assessorId: assessor,
       values,
       // The form card's message: Teams re-sends an invoke it waited on too long, and that must store one request.
       submissionKey: `teams-card:${messageId ?? JSON.stringify(values)}`,
@@ -228,14 +194,7 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
     const form = await openAnswerForm({ ...who, toReadSubmission: true });
     const read = readValues(form, inputs);
     if (!isValues(read)) return read;
-    const values = answerValues.parse(read.values);
-    const result = await answerFeedbackRequest({
-      ...who,
-      level: values.level,
-      reinforcing: values.reinforcing,
-      corrective: values.corrective,
-      nextStep: values.next_step,
-    });
+    const result = await answerFeedbackRequest({ ...who, ...answerFromFormValues(read.values) });
     return result.ok ? { card: result.requestMessage } : refused(form, result, inputs);
   }),
   [FORMS.rotationEvaluation]: handler(SUBJECTS.assignment, isRecordId, async (deps, { actor, payload, inputs }) => {
@@ -243,20 +202,7 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
     const form = await openRotationEvaluation({ ...who, toReadSubmission: true });
     const read = readValues(form, inputs);
     if (!isValues(read)) return read;
-    const values = evaluationValues.parse(read.values);
-    const ratings = Object.fromEntries(
-      Object.entries(read.values)
-        .filter(([field]) => field.startsWith(RATING_FIELD_PREFIX))
-        .map(([field, value]) => [field.slice(RATING_FIELD_PREFIX.length), rating.parse(value)]),
-    );
-    const result = await submitRotationEvaluation({
-      ...who,
-      ratings,
-      directlyObserved: values.directly_observed,
-      reinforcing: values.reinforcing,
-      corrective: values.corrective,
-      nextStep: values.next_step,
-    });
+    const result = await submitRotationEvaluation({ ...who, ...evaluationFromFormValues(read.values) });
     return result.ok ? { card: result.promptMessage } : refused(form, result, inputs);
   }),
 
@@ -308,8 +254,7 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
     const form = await openCccRatingForm(who);
     const read = readValues(form, inputs);
     if (!isValues(read)) return read;
-    const values = cccValues.parse(read.values);
-    const result = await recordCccRating({ ...who, subcompetencyCode: values.subcompetency, rating: values.rating });
+    const result = await recordCccRating({ ...who, ...cccRatingFromFormValues(read.values) });
     return result.ok ? { card: result.confirmation } : refused(form, result, inputs);
   }),
 
@@ -340,8 +285,7 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
     const form = await openGoalForm({ ...deps.ports, residentId, ...(editing ? { goalId: payload.id } : {}) });
     const read = readValues(form, inputs);
     if (!isValues(read)) return read;
-    const values = goalValues.parse(read.values);
-    const goal = { action: values[GOAL_ACTION_FIELD], dueOn: values.due, subcompetencyCode: values.subcompetency ?? null };
+    const goal = goalFromFormValues(read.values);
     const result = editing
       ? await updateGoal({ ...deps.ports, actorId: residentId, goalId: payload.id, ...goal })
       : await createGoal({ ...deps.ports, residentId, ...goal });
@@ -353,8 +297,7 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
     const form = await openCloseGoalForm(who);
     const read = readValues(form, inputs);
     if (!isValues(read)) return read;
-    const values = outcomeValues.parse(read.values);
-    const result = await closeGoal({ ...who, outcome: values.outcome ?? null });
+    const result = await closeGoal({ ...who, outcome: outcomeFromFormValues(read.values) });
     return result.ok ? { card: result.goalMessage } : refused(form, result, inputs);
   }),
 

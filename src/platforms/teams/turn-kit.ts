@@ -56,7 +56,7 @@ export function cardActivity(content: Message) {
 /** The email a member profile gives (Teams fills `email` for most accounts, `userPrincipalName` for all). */
 function emailOf(member: TeamsMember | undefined): string | undefined {
   const candidate = member?.email ?? member?.userPrincipalName;
-  return candidate && candidate.includes('@') ? candidate : undefined;
+  return candidate?.includes('@') ? candidate : undefined;
 }
 
 /**

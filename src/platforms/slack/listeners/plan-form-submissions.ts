@@ -1,9 +1,7 @@
-import { z } from 'zod';
 import { AppError } from '../../../core/errors.ts';
 import { closeGoal } from '../../../core/learning-plans/close-goal.ts';
 import { createGoal } from '../../../core/learning-plans/create-goal.ts';
-import { openCloseGoalForm, openGoalForm } from '../../../core/learning-plans/goal-form.ts';
-import { GOAL_ACTION_FIELD } from '../../../core/learning-plans/goal-state.ts';
+import { goalFromFormValues, openCloseGoalForm, openGoalForm, outcomeFromFormValues } from '../../../core/learning-plans/goal-form.ts';
 import { learningPlanView } from '../../../core/learning-plans/learning-plan-view.ts';
 import { updateGoal } from '../../../core/learning-plans/update-goal.ts';
 import { GROWTH_SUBJECTS, SUBJECTS } from '../../../messages/actions.ts';
@@ -13,14 +11,6 @@ import { type FormOutcome, formListener, isGoalClosingId } from '../growth-kit.t
 import { type ClickOrigin, isRecordId } from '../inbound.ts';
 import type { SlackDeps, ViewListener } from '../listener-kit.ts';
 import { readFormValues } from '../render/block-kit.ts';
-
-const goalValues = z.object({
-  subcompetency: z.string().nullish(),
-  [GOAL_ACTION_FIELD]: z.string(),
-  due: z.string(),
-});
-
-const outcomeValues = z.object({ outcome: z.string().nullish() });
 
 /**
  * After a goal changed: the plan it was clicked in is redrawn (an ephemeral reply of /feedback plan show); a DM
@@ -39,8 +29,7 @@ export function goalFormSubmission(deps: SlackDeps): ViewListener {
     // Nobody writes goals into someone else's plan: a resident payload must name the person submitting.
     if (!editing && submission.payload.id !== residentId) throw new AppError('not_allowed', 'Only the resident can add goals to their plan.');
     const form = await openGoalForm({ ...deps.ports, residentId, ...(editing ? { goalId: submission.payload.id } : {}) });
-    const values = goalValues.parse(readFormValues(form, submission.values));
-    const goal = { action: values[GOAL_ACTION_FIELD], dueOn: values.due, subcompetencyCode: values.subcompetency ?? null };
+    const goal = goalFromFormValues(readFormValues(form, submission.values));
     const result = editing
       ? await updateGoal({ ...deps.ports, actorId: residentId, goalId: submission.payload.id, ...goal })
       : await createGoal({ ...deps.ports, residentId, ...goal });
@@ -57,8 +46,7 @@ export function closeGoalFormSubmission(deps: SlackDeps): ViewListener {
   return formListener(deps, GROWTH_SUBJECTS.goalClosing, isGoalClosingId, async (submission) => {
     const ref = readGoalClosingRef(submission.payload)!;
     const who = { ...deps.ports, actorId: submission.actor.personId, goalId: ref.goalId, status: ref.status };
-    const values = outcomeValues.parse(readFormValues(await openCloseGoalForm(who), submission.values));
-    const result = await closeGoal({ ...who, outcome: values.outcome ?? null });
+    const result = await closeGoal({ ...who, outcome: outcomeFromFormValues(readFormValues(await openCloseGoalForm(who), submission.values)) });
     if (!result.ok) return result;
     if (submission.origin.kind === 'ephemeral') return planChanged(deps, submission.origin, submission.actor.personId, result.goalMessage);
     return { done: { redraw: result.goalMessage } };

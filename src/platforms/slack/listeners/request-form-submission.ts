@@ -1,29 +1,17 @@
-import { z } from 'zod';
-import { openFeedbackRequestForm, submitFeedbackRequestForm } from '../../../core/feedback-requests/feedback-request-form.ts';
+import { openFeedbackRequestForm, requestFromFormValues, submitFeedbackRequestForm } from '../../../core/feedback-requests/feedback-request-form.ts';
 import { SUBJECTS } from '../../../messages/actions.ts';
 import { readResponseUrlNote } from '../inbound.ts';
 import { identify, type SlackDeps, submissionListener, type ViewListener } from '../listener-kit.ts';
 import { readFormValues } from '../render/block-kit.ts';
-
-const requestValues = z.object({
-  assessor: z.string(),
-  subcompetency: z.string(),
-  template: z.string().nullish(),
-  blanks: z.string().nullish(),
-  question: z.string().nullish(),
-  context: z.string().nullish(),
-  encounter: z.string().nullish(),
-  due: z.string().nullish(),
-});
 
 /** The /feedback modal → a stored request and the assessor's DM, or the coach's suggestion inside the modal. */
 export function requestFormSubmission(deps: SlackDeps): ViewListener {
   return submissionListener(deps, SUBJECTS.resident, async (submission) => {
     const residentId = submission.actor.personId;
     const form = await openFeedbackRequestForm({ ...deps.ports, residentId });
-    const values = requestValues.parse(readFormValues(form, submission.values));
+    const { assessor: picked, values } = requestFromFormValues(readFormValues(form, submission.values));
     // The picker gives a Slack user; the core needs the person, linked by email the first time they are picked.
-    const assessor = await identify(deps, submission.client, submission.teamId, values.assessor);
+    const assessor = await identify(deps, submission.client, submission.teamId, picked);
     if (!assessor) {
       return { fieldErrors: { assessor: 'This person is not in Stepping Stones yet. Ask your coordinator to add them, or pick someone else.' } };
     }
