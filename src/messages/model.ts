@@ -504,6 +504,11 @@ export function message(text: string, ...blocks: BlockInput[]): Message {
   return { text, blocks: flattenBlocks(blocks) };
 }
 
+/** A one-sentence message (a refusal, a confirmation): the sentence is both its fallback text and its paragraph. */
+export function notice(text: string): Message {
+  return message(text, paragraph(text));
+}
+
 /** A payload for a button or form; version defaults to 1. */
 export function payload<const Kind extends string>(kind: Kind, id: string, version = 1): Payload<Kind> {
   return { kind, id, version };

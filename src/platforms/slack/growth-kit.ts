@@ -9,7 +9,7 @@ import type { WebClient } from '@slack/web-api';
 import { AppError } from '../../core/errors.ts';
 import { homeView } from '../../core/home/home-view.ts';
 import { type Actor, UNKNOWN_USER_MESSAGE } from '../../core/people/identify-chat-user.ts';
-import type { Form, Message } from '../../messages/model.ts';
+import { type Form, type Message, notice } from '../../messages/model.ts';
 import {
   type Click,
   type ClickOrigin,
@@ -88,7 +88,7 @@ async function redraw(deps: SlackDeps, client: WebClient, click: { teamId: strin
 async function tellAt(client: WebClient, userId: string, origin: ClickOrigin, triggerId: string, text: string, log: SlackLog): Promise<void> {
   try {
     if (origin.kind === 'home') await client.views.open({ trigger_id: triggerId, view: noticeView(text) });
-    else await showTo(client, userId, origin, { text, blocks: [{ type: 'paragraph', text }] }, log);
+    else await showTo(client, userId, origin, notice(text), log);
   } catch (error) {
     log(`Could not tell ${userId} "${text}": ${(error as Error).message}`);
   }
@@ -213,7 +213,7 @@ export type FeedbackSubcommand = (deps: SlackDeps) => (context: SubcommandContex
 /** The person typing the command, or a reply saying they are not on the roster (then null). */
 export async function commandActor(deps: SlackDeps, context: SubcommandContext): Promise<Actor | null> {
   const actor = await identify(deps, context.client, context.command.teamId, context.command.userId);
-  if (!actor) await showTo(context.client, context.command.userId, commandOrigin(context), { text: UNKNOWN_USER_MESSAGE, blocks: [{ type: 'paragraph', text: UNKNOWN_USER_MESSAGE }] }, deps.log);
+  if (!actor) await showTo(context.client, context.command.userId, commandOrigin(context), notice(UNKNOWN_USER_MESSAGE), deps.log);
   return actor;
 }
 

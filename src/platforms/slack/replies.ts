@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { types as SlackTypes } from '@slack/bolt';
 import { AppError } from '../../core/errors.ts';
-import { type Message, message, paragraph } from '../../messages/model.ts';
+import { type Message, notice } from '../../messages/model.ts';
 import { truncateLabel } from '../../messages/text.ts';
 import { InboundError } from './inbound.ts';
 import { renderMessage, SLACK_LIMITS } from './render/block-kit.ts';
@@ -13,10 +13,7 @@ import { renderMessage, SLACK_LIMITS } from './render/block-kit.ts';
 /** Where the adapter writes what went wrong; one line per event, never shown to users. */
 export type SlackLog = (line: string) => void;
 
-/** A short message as the neutral model, so the renderer escapes it like everything else. */
-export function notice(text: string): Message {
-  return message(text, paragraph(text));
-}
+export { notice };
 
 /** A reply only the person who clicked or typed sees (for `respond()` / a response_url). */
 export function ephemeral(content: Message | string) {

@@ -9,7 +9,7 @@ import { ConsoleLogger } from '@microsoft/teams.common';
 import type { TeamsConfig } from '../../config.ts';
 import { UNKNOWN_USER_MESSAGE } from '../../core/people/identify-chat-user.ts';
 import type { CorePorts } from '../../core/ports.ts';
-import type { Form, Message } from '../../messages/model.ts';
+import { type Form, type Message, notice } from '../../messages/model.ts';
 import { type CardOutcome, CARD_ACTIONS } from './card-actions.ts';
 import { dashboard, runTeamsCommand } from './commands-handler.ts';
 import { TEAMS_MESSAGES_PATH } from './commands.ts';
@@ -19,6 +19,7 @@ import { renderFormCard, renderMessageCard } from './render/adaptive-card.ts';
 import {
   cardActivity,
   failureText,
+  messageActivity,
   identifyTeamsUser,
   type MemberLookup,
   rememberConversation,
@@ -165,24 +166,20 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
   };
 
   app.on('message', async (ctx) => {
-    let send = (content: Message) => ctx.send(cardActivity(content));
+    const send = (content: Message) => ctx.send(messageActivity(content));
     try {
       const message = parseTeamsMessage(ctx.activity);
       if (!firstTime(message)) return;
       const members = membersOf(ctx.api);
       const actor = await identifyTeamsUser(deps, members, message);
-      if (!actor) return void (await send({ text: UNKNOWN_USER_MESSAGE, blocks: [{ type: 'paragraph', text: UNKNOWN_USER_MESSAGE }] }));
+      if (!actor) return void (await send(notice(UNKNOWN_USER_MESSAGE)));
       const reply = await runTeamsCommand(deps, members, message, actor);
       deps.nudge();
-      if ('form' in reply) {
-        await ctx.send({ type: 'message', text: '', attachments: [formAttachment(renderFormCard(await teamsForm(deps, actor, reply.form)))] });
-      } else if (reply.home) {
-        await ctx.send({ type: 'message', text: '', attachments: [formAttachment(fromHome(renderMessageCard(reply.reply)))] });
-      } else await send(reply.reply);
+      if ('form' in reply) await ctx.send(cardActivity(renderFormCard(await teamsForm(deps, actor, reply.form))));
+      else if (reply.home) await ctx.send(cardActivity(fromHome(renderMessageCard(reply.reply))));
+      else await send(reply.reply);
     } catch (error) {
-      const text = failureText(error, log);
-      send = (content: Message) => ctx.send(cardActivity(content));
-      await send({ text, blocks: [{ type: 'paragraph', text }] }).catch((e: Error) => log(`Could not answer in Teams: ${e.message}`));
+      await send(notice(failureText(error, log))).catch((e: Error) => log(`Could not answer in Teams: ${e.message}`));
     }
   });
 
@@ -197,7 +194,7 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
       deps.nudge();
       // A change made from the dashboard (or from a form opened on it) redraws the dashboard, as Slack's App Home.
       const home = action.inputs[ORIGIN_KEY] === HOME_ORIGIN ? () => dashboard(deps, actor, action.tenantId) : undefined;
-      return await respond(deps, outcome, actor, (content) => ctx.send(cardActivity(content)), home);
+      return await respond(deps, outcome, actor, (content) => ctx.send(messageActivity(content)), home);
     } catch (error) {
       return say(failureText(error, log));
     }
@@ -212,9 +209,9 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
         await rememberConversation(deps, install.turn, undefined);
         return;
       }
-      const actor = await identifyTeamsUser(deps, membersOf(ctx.api), install.turn);
-      if (!actor) await ctx.send(cardActivity({ text: UNKNOWN_USER_MESSAGE, blocks: [{ type: 'paragraph', text: UNKNOWN_USER_MESSAGE }] }));
-      else await ctx.send({ type: 'message', text: '', attachments: [formAttachment(fromHome(renderMessageCard(await dashboard(deps, actor, install.turn.tenantId))))] });
+      const actor = await identifyTeamsUser(deps, membersOf(ctx.api), install.turn, { installed: true });
+      if (!actor) await ctx.send(messageActivity(notice(UNKNOWN_USER_MESSAGE)));
+      else await ctx.send(cardActivity(fromHome(renderMessageCard(await dashboard(deps, actor, install.turn.tenantId)))));
       deps.nudge();
     } catch (error) {
       log(`Teams installation not handled: ${failureText(error, log)}`);
@@ -263,10 +260,6 @@ function fromHome<C extends object>(card: C): C {
 
 function say(text: string): AdaptiveCardActionResponse {
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text };
-}
-
-function formAttachment(card: ReturnType<typeof renderFormCard>) {
-  return { contentType: 'application/vnd.microsoft.card.adaptive' as const, content: card };
 }
 
 /** The invoke response for an outcome: the card replaced (by a message or a form), or a message beside it. */

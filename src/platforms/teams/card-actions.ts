@@ -48,12 +48,12 @@ import {
   SELF_ASSESSMENT_FORMS,
   SUBJECTS,
 } from '../../messages/actions.ts';
-import { type RawFieldValue, validateFormValues } from '../../messages/form-values.ts';
 import { readGoalClosingRef } from '../../messages/learning-plans.ts';
-import type { Form, Message, Payload } from '../../messages/model.ts';
+import { type Form, type Message, notice, type Payload } from '../../messages/model.ts';
 import { isGoalClosingId, isRecordId, isResidentPeriodId, isSelfAssessmentPageId } from '../../messages/payload-ids.ts';
 import { readSelfAssessmentRef } from '../../messages/self-assessment.ts';
 import { teamsForm } from './people-choices.ts';
+import { readCardValues, readRawCardValues } from './render/adaptive-card.ts';
 import type { TeamsDeps } from './turn-kit.ts';
 
 /** What a card action leads to. */
@@ -91,26 +91,12 @@ function handler(kinds: string | readonly string[], isValidId: (id: string) => b
  */
 function readValues<F extends Form>(form: F, inputs: Readonly<Record<string, unknown>>): { values: Record<string, unknown> } | CardOutcome {
   try {
-    return { values: validateFormValues(form, rawValues(form, inputs)) as Record<string, unknown> };
+    return { values: readCardValues(form, inputs) as Record<string, unknown> };
   } catch (error) {
     const errors = (error as { errors?: Record<string, string> }).errors;
     if (errors) return { form, errors, values: inputs };
     throw error;
   }
-}
-
-/** The raw values of a form's inputs as Teams sends them (strings; a multi-select comma-joined; toggles "true"/"false"). */
-function rawValues(form: Form, inputs: Readonly<Record<string, unknown>>): Record<string, RawFieldValue> {
-  const raw: Record<string, RawFieldValue> = {};
-  for (const field of form.fields) {
-    const value = inputs[field.id];
-    if (field.type === 'checkbox') raw[field.id] = typeof value === 'boolean' || typeof value === 'string' ? value : undefined;
-    else if (Array.isArray(value)) raw[field.id] = value.filter((v): v is string => typeof v === 'string');
-    else if (typeof value !== 'string') raw[field.id] = undefined;
-    else if (field.type === 'choice' && field.multiple) raw[field.id] = value === '' ? [] : value.split(',').map((v) => v.trim());
-    else raw[field.id] = value;
-  }
-  return raw;
 }
 
 function isValues(read: { values: Record<string, unknown> } | CardOutcome): read is { values: Record<string, unknown> } {
@@ -217,7 +203,7 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
     const who = { ...deps.ports, requestId: payload.id, actorId: actor.personId };
     const form = await openMultisourceForm(who);
     // Unchecked on purpose: the use case checks each score against the 1–5 scale and says so in words.
-    const result = await submitMultisourceResponse({ ...who, ...multisourceAnswersFromForm(rawValues(form, inputs)) });
+    const result = await submitMultisourceResponse({ ...who, ...multisourceAnswersFromForm(readRawCardValues(form, inputs)) });
     return result.ok ? { card: result.raterMessage } : refused(form, result, inputs);
   }),
 
@@ -309,6 +295,3 @@ export const CARD_ACTIONS: Readonly<Record<string, CardActionHandler>> = {
   [REMINDER_ACTIONS.snoozeThreeDays]: snooze(3),
 };
 
-function notice(text: string): Message {
-  return { text, blocks: [{ type: 'paragraph', text }] };
-}

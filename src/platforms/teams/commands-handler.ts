@@ -16,10 +16,10 @@ import { learnerProgramOf } from '../../core/programs/program-context.ts';
 import { activeSelfAssessment, currentPeriodCodeOf, latestComparablePeriod } from '../../core/self-assessment/active-period.ts';
 import { resumeSelfAssessment } from '../../core/self-assessment/self-assessment-page.ts';
 import { selfVsCcc } from '../../core/self-assessment/self-vs-ccc.ts';
-import type { Form, Message } from '../../messages/model.ts';
+import { type Form, type Message, notice } from '../../messages/model.ts';
 import { teamsHelpMessage } from './help.ts';
 import type { TeamsMessage } from './inbound.ts';
-import { type MemberLookup, mentionedPerson, notice, type TeamsDeps } from './turn-kit.ts';
+import { type MemberLookup, mentionedPerson, type TeamsDeps } from './turn-kit.ts';
 
 /** What a command answers with, in the conversation it was typed in. */
 export type CommandReply = { reply: Message; home?: true } | { form: Form };
@@ -84,7 +84,6 @@ async function personAt(c: Context, words: string[], start: number): Promise<{ p
     try {
       return { person: await mentionedPerson(c.deps, c.members, c.message, c.actor, { typed }), next: start + n };
     } catch (error) {
-      lastError ??= error;
       // The shortest name that matched no one explains best what went wrong.
       lastError = error;
     }

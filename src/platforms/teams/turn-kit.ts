@@ -4,13 +4,12 @@
  * handler is only "which use case, with which input".
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, ilike, inArray } from 'drizzle-orm';
+import { and, eq, ilike } from 'drizzle-orm';
 import { AppError } from '../../core/errors.ts';
 import { type Actor, identifyChatUser } from '../../core/people/identify-chat-user.ts';
 import type { CorePorts } from '../../core/ports.ts';
-import { chatIdentities, people, programMemberships } from '../../db/schema/index.ts';
+import { people, programMemberships } from '../../db/schema/index.ts';
 import type { Message } from '../../messages/model.ts';
-import { message, paragraph } from '../../messages/model.ts';
 import { storeTeamsConversation } from './conversations.ts';
 import { type TeamsMention, type TeamsTurn, TeamsInboundError } from './inbound.ts';
 import { type AdaptiveCard, renderMessageCard } from './render/adaptive-card.ts';
@@ -38,19 +37,14 @@ export interface TeamsDeps {
   nudge: () => void;
 }
 
-/** A short message as the neutral model, so the renderer escapes it like everything else. */
-export function notice(text: string): Message {
-  return message(text, paragraph(text));
-}
-
-/** An Adaptive Card attachment for an activity. */
-export function cardAttachment(card: AdaptiveCard) {
-  return { contentType: 'application/vnd.microsoft.card.adaptive' as const, content: card };
-}
-
 /** A message activity carrying one card (in-turn replies; the delivery worker splits long messages itself). */
-export function cardActivity(content: Message) {
-  return { type: 'message' as const, text: '', attachments: [cardAttachment(renderMessageCard(content))] };
+export function cardActivity(card: AdaptiveCard) {
+  return { type: 'message' as const, text: '', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' as const, content: card }] };
+}
+
+/** A message activity showing a neutral message as one card. */
+export function messageActivity(content: Message) {
+  return cardActivity(renderMessageCard(content));
 }
 
 /** The email a member profile gives (Teams fills `email` for most accounts, `userPrincipalName` for all). */
@@ -63,7 +57,12 @@ function emailOf(member: TeamsMember | undefined): string | undefined {
  * The person behind the turn's sender, linking them by the email of their member profile on first contact; null
  * when the roster has no match. A personal conversation is remembered for proactive messages.
  */
-export async function identifyTeamsUser(deps: TeamsDeps, members: MemberLookup, turn: TeamsTurn): Promise<Actor | null> {
+export async function identifyTeamsUser(
+  deps: TeamsDeps,
+  members: MemberLookup,
+  turn: TeamsTurn,
+  options: { installed?: boolean } = {},
+): Promise<Actor | null> {
   const actor = await identifyChatUser({
     db: deps.ports.db,
     platform: 'teams',
@@ -71,12 +70,18 @@ export async function identifyTeamsUser(deps: TeamsDeps, members: MemberLookup, 
     userId: turn.aadObjectId,
     lookupEmail: async () => emailOf(await members(turn.conversationId, turn.userId)),
   });
-  await rememberConversation(deps, turn, actor?.personId);
+  // An installation is always stored in full: it may be a reinstall whose held messages must now become due.
+  await rememberConversation(deps, turn, actor?.personId, { skipIfKnown: !options.installed });
   return actor;
 }
 
 /** Stores the turn's conversation; a personal one with its person, a channel with its team. */
-export async function rememberConversation(deps: TeamsDeps, turn: TeamsTurn, personId: string | undefined): Promise<void> {
+export async function rememberConversation(
+  deps: TeamsDeps,
+  turn: TeamsTurn,
+  personId: string | undefined,
+  options: { skipIfKnown?: boolean } = {},
+): Promise<void> {
   const base = turn.conversationId.split(';')[0]!;
   await storeTeamsConversation(
     deps.ports.db,
@@ -89,6 +94,7 @@ export async function rememberConversation(deps: TeamsDeps, turn: TeamsTurn, per
       ...(turn.teamId ? { teamId: turn.teamId } : {}),
     },
     deps.ports.clock.now(),
+    options,
   );
 }
 
@@ -157,16 +163,6 @@ async function actorOf(deps: TeamsDeps, personId: string): Promise<Actor | null>
     .from(programMemberships)
     .where(eq(programMemberships.personId, personId));
   return { personId: person.id, name: person.name, email: person.email, memberships };
-}
-
-/** The Teams accounts (AAD object ids) of people, for mentions in cards; those never linked are left out. */
-export async function teamsUserIds(deps: TeamsDeps, personIds: readonly string[]): Promise<Map<string, string>> {
-  if (personIds.length === 0) return new Map();
-  const rows = await deps.ports.db
-    .select({ personId: chatIdentities.personId, userId: chatIdentities.userId })
-    .from(chatIdentities)
-    .where(and(eq(chatIdentities.platform, 'teams'), inArray(chatIdentities.personId, [...personIds])));
-  return new Map(rows.map((row) => [row.personId, row.userId]));
 }
 
 /**

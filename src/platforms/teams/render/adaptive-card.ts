@@ -393,8 +393,19 @@ function rawValue(field: Field, value: unknown): RawFieldValue {
   if (field.type === 'checkbox') return typeof value === 'boolean' || typeof value === 'string' ? value : undefined;
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   if (typeof value !== 'string') return undefined;
-  if (field.type === 'choice' && field.multiple) return value.split(',').map((v) => v.trim());
+  // A multi-select left empty comes back as "", which is no choice at all rather than one empty choice.
+  if (field.type === 'choice' && field.multiple) return value === '' ? [] : value.split(',').map((v) => v.trim());
   return value;
+}
+
+/**
+ * The submitted values of a form's fields as Teams sent them, not yet checked against the form: for a use case that
+ * checks them itself and can say more precisely what is wrong (a 360 score off the scale names the scale).
+ */
+export function readRawCardValues(form: Form, data: Readonly<Record<string, unknown>>): Record<string, RawFieldValue> {
+  const raw: Record<string, RawFieldValue> = {};
+  for (const field of form.fields) raw[field.id] = rawValue(field, data[field.id]);
+  return raw;
 }
 
 /**
@@ -403,7 +414,5 @@ function rawValue(field: Field, value: unknown): RawFieldValue {
  * payload itself comes from `parsePayload(data)`.
  */
 export function readCardValues<F extends Form>(form: F, data: Readonly<Record<string, unknown>>): FormValues<F['fields']> {
-  const raw: Record<string, RawFieldValue> = {};
-  for (const field of form.fields) raw[field.id] = rawValue(field, data[field.id]);
-  return validateFormValues(form, raw);
+  return validateFormValues(form, readRawCardValues(form, data));
 }
