@@ -25,7 +25,13 @@ export interface TeamsConversationRecord {
  * person it also records it on their Teams identity and makes their messages that waited for it due now, so a
  * prompt queued before they installed the app goes out as soon as they do.
  */
-export async function storeTeamsConversation(db: Db, conversation: TeamsConversationRecord, now: Date = new Date()): Promise<void> {
+export async function storeTeamsConversation(
+  db: Db,
+  conversation: TeamsConversationRecord,
+  now: Date = new Date(),
+  options: { skipIfKnown?: boolean } = {},
+): Promise<void> {
+  if (options.skipIfKnown && (await isKnown(db, conversation))) return;
   await db
     .insert(teamsConversations)
     .values({
@@ -65,6 +71,22 @@ export async function storeTeamsConversation(db: Db, conversation: TeamsConversa
         sql`${outboxMessages.lastError} like ${`${TEAMS_NOT_INSTALLED}%`}`,
       ),
     );
+}
+
+/**
+ * True when the conversation is stored exactly as the activity describes it (same service URL and tenant, and the
+ * same person or team where the activity names one): every message and click of a known person then costs one read
+ * instead of three writes.
+ */
+async function isKnown(db: Db, conversation: TeamsConversationRecord): Promise<boolean> {
+  const [row] = await db.select().from(teamsConversations).where(eq(teamsConversations.id, conversation.id));
+  return (
+    row !== undefined &&
+    row.serviceUrl === conversation.serviceUrl &&
+    row.tenantId === conversation.tenantId &&
+    (conversation.personId === undefined || row.personId === conversation.personId) &&
+    (conversation.teamId === undefined || row.teamId === conversation.teamId)
+  );
 }
 
 /** The service URL of a conversation the bot knows, or undefined. */
