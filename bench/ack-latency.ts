@@ -15,14 +15,10 @@
  *   submissions, around) their ack: views.open, users.info, chat.update, response_url posts.
  * Both children run this same file, chosen by an environment variable.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { once } from 'node:events';
-import { Agent, createServer, type RequestListener, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { Agent, type Server } from 'node:http';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { and, eq, inArray } from 'drizzle-orm';
 import { promptAfterRotations } from '../src/core/rotation-evaluations/prompt-after-rotations.ts';
@@ -46,6 +42,31 @@ import {
   type ViewStateValues,
 } from '../tests/helpers/slack-requests.ts';
 
+import {
+  type Answer,
+  answeredOk,
+  botServers,
+  type Child as KitChild,
+  expect,
+  failures,
+  type LoadResult,
+  type LoadSpec,
+  loadText,
+  ms,
+  msText,
+  type Phase,
+  post,
+  printTable,
+  ratio,
+  report,
+  runLoad,
+  SEQ,
+  secondsSince,
+  serveOps,
+  startChild,
+  summary,
+} from './load-kit.ts';
+
 export interface AckBenchOptions {
   /** Requests per second, per kind and app. */
   rate: number;
@@ -65,7 +86,6 @@ type AppName = 'bare' | 'ours';
 const ROLE_ENV = 'STEPPING_STONES_ACK_BENCH_ROLE';
 const SIGNING_SECRET = 'ack-bench-signing-secret';
 /** Replaced by a fresh number in every request the client sends (trigger ids, response URLs). */
-const SEQ = 'SEQ0SEQ';
 const WARM_UP_SECONDS = 2;
 const GOAL_RATIO = 1.25;
 const SLACK_ACK_LIMIT_MS = 3000;
@@ -78,30 +98,9 @@ const EMAIL_DOMAIN = '@stelsewhere.example.org';
 // ————————————————————————————————————————————————————————————————————————————————————————————————
 // Messages between the bot (this process) and its two children
 
-interface LoadSpec {
-  url: string;
+/** A Slack load: the kit's, with the secret each request is signed with. */
+interface SlackLoadSpec extends LoadSpec {
   signingSecret: string;
-  /** Form-encoded bodies, used in turn; each `SEQ` is replaced by a number unique in the client's life. */
-  templates: string[];
-  rate: number;
-  seconds: number;
-}
-
-interface LoadResult {
-  sent: number;
-  /** Send → response headers of every request answered 200, in milliseconds. */
-  latenciesOkMs: number[];
-  /** HTTP status (or "error: …") → count. */
-  outcomes: Record<string, number>;
-  /** Response bodies (the ack's argument), shortened → count. */
-  bodies: Record<string, number>;
-  /** The most any request was sent behind its schedule (the client's own health, not the app's). */
-  maxSendLagMs: number;
-}
-
-/** One measured phase: the client's figures and the bot's CPU. */
-interface Phase extends LoadResult {
-  cpuMsPerRequest: number;
 }
 
 interface OpenedView {
@@ -115,89 +114,10 @@ interface Ops {
   viewsOpened: { input: { triggerIds: string[] }; output: Record<string, OpenedView> };
   calls: { input: { reset: boolean }; output: Record<string, number> };
   send: { input: { url: string; signingSecret: string; body: string }; output: { status: number; text: string } };
-  run: { input: LoadSpec; output: LoadResult };
+  run: { input: SlackLoadSpec; output: LoadResult };
 }
-type OpName = keyof Ops;
-type Handlers = { [K in OpName]?: (input: Ops[K]['input']) => Promise<Ops[K]['output']> };
-interface RequestMessage {
-  id: number;
-  op: OpName;
-  input: unknown;
-}
-interface ReplyMessage {
-  id: number;
-  output?: unknown;
-  error?: string;
-}
-
 /** A child process running this file in a role, answering ops over IPC. */
-interface Child {
-  ready: { apiUrl?: string; origin?: string };
-  call<K extends OpName>(op: K, input: Ops[K]['input']): Promise<Ops[K]['output']>;
-  stop(): Promise<void>;
-}
-
-async function startChild(role: 'client' | 'fake-slack'): Promise<Child> {
-  const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
-  const child: ChildProcess = fork(runTs, [fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [ROLE_ENV]: role },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let ready!: (value: Child['ready']) => void;
-  const readyPromise = new Promise<Child['ready']>((resolve) => (ready = resolve));
-  child.on('message', (raw) => {
-    const message = raw as ReplyMessage & { ready?: Child['ready'] };
-    if (message.ready) return ready(message.ready);
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(`${role}: ${message.error}`));
-    else waiter?.resolve(message.output);
-  });
-  const exited = once(child, 'exit');
-  void exited.then(([code]) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`the ${role} process exited (${code})`));
-    pending.clear();
-  });
-  const info = await Promise.race([
-    readyPromise,
-    exited.then(([code]) => {
-      throw new Error(`the ${role} process exited (${code}) before it was ready`);
-    }),
-  ]);
-  let next = 0;
-  return {
-    ready: info,
-    call(op, input) {
-      next += 1;
-      const id = next;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        child.send({ id, op, input } satisfies RequestMessage);
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.disconnect();
-      await exited;
-    },
-  };
-}
-
-/** The child's side: announce readiness, then answer ops until the bot disconnects. */
-function serveOps(handlers: Handlers, ready: Child['ready']): void {
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (raw) => {
-    const message = raw as RequestMessage;
-    const handler = handlers[message.op] as ((input: unknown) => Promise<unknown>) | undefined;
-    const answer = handler ? handler(message.input) : Promise.reject(new Error(`no op ${message.op} here`));
-    answer.then(
-      (output) => process.send?.({ id: message.id, output: output ?? null } satisfies ReplyMessage),
-      (error: unknown) => process.send?.({ id: message.id, error: (error as Error).stack ?? String(error) } satisfies ReplyMessage),
-    );
-  });
-  process.send?.({ ready });
-}
+type Child = KitChild<Ops, { apiUrl?: string; origin?: string }>;
 
 // ————————————————————————————————————————————————————————————————————————————————————————————————
 // Child: Slack's edge (the load generator)
@@ -206,86 +126,37 @@ async function clientRole(): Promise<void> {
   // Keep-alive, no socket cap: an open-loop client must never queue behind its own connection pool.
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   let sequence = 0;
-  serveOps(
+  serveOps<Ops>(
     {
       send: async ({ url, signingSecret, body }) => {
         const answer = await sendSigned(agent, new URL(url), signingSecret, body);
         return { status: answer.status, text: answer.text };
       },
-      run: (spec) =>
-        runLoad(agent, spec, () => {
-          sequence += 1;
-          return String(sequence);
-        }),
+      run: (spec) => {
+        const url = new URL(spec.url);
+        return runLoad(
+          spec,
+          (body) => sendSigned(agent, url, spec.signingSecret, body),
+          () => {
+            sequence += 1;
+            return String(sequence);
+          },
+          (text) => (text === '' ? '(empty)' : text.slice(0, 100)),
+        );
+      },
     },
     {},
   );
-}
-
-interface Answer {
-  status: number;
-  text: string;
-  headersMs: number;
 }
 
 function sendSigned(agent: Agent, url: URL, signingSecret: string, body: string): Promise<Answer> {
   const timestamp = Math.floor(Date.now() / 1000);
   const headers = {
     'content-type': 'application/x-www-form-urlencoded',
-    'content-length': String(Buffer.byteLength(body)),
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature': slackSignature(signingSecret, timestamp, body),
   };
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const req = request(url, { method: 'POST', agent, headers }, (res) => {
-      const headersMs = performance.now() - started;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headersMs }));
-      res.on('error', (error) => resolve({ status: 0, text: error.message, headersMs }));
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
-    req.on('error', (error) => resolve({ status: 0, text: error.message, headersMs: Number.NaN }));
-    req.end(body);
-  });
-}
-
-/** Sends `rate × seconds` requests, the i-th at start + i/rate, and waits for every answer. */
-function runLoad(agent: Agent, spec: LoadSpec, nextSequence: () => string): Promise<LoadResult> {
-  const url = new URL(spec.url);
-  const total = Math.max(1, Math.round(spec.rate * spec.seconds));
-  const intervalMs = 1000 / spec.rate;
-  const result: LoadResult = { sent: 0, latenciesOkMs: [], outcomes: {}, bodies: {}, maxSendLagMs: 0 };
-  const answers: Promise<void>[] = [];
-  const bump = (counts: Record<string, number>, key: string) => {
-    counts[key] = (counts[key] ?? 0) + 1;
-  };
-  return new Promise((resolve) => {
-    const start = performance.now() + 10;
-    let next = 0;
-    const tick = () => {
-      const now = performance.now();
-      while (next < total && start + next * intervalMs <= now) {
-        result.maxSendLagMs = Math.max(result.maxSendLagMs, now - (start + next * intervalMs));
-        const body = spec.templates[next % spec.templates.length]!.replaceAll(SEQ, nextSequence());
-        result.sent += 1;
-        answers.push(
-          sendSigned(agent, url, spec.signingSecret, body).then((answer) => {
-            if (answer.status === 0) return bump(result.outcomes, `error: ${answer.text}`);
-            bump(result.outcomes, String(answer.status));
-            if (answer.status !== 200) return;
-            result.latenciesOkMs.push(answer.headersMs);
-            bump(result.bodies, answer.text === '' ? '(empty)' : answer.text.slice(0, 100));
-          }),
-        );
-        next += 1;
-      }
-      if (next < total) setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now()));
-      else void Promise.all(answers).then(() => resolve(result));
-    };
-    setTimeout(tick, 10);
-  });
+  return post(agent, url, headers, body);
 }
 
 // ————————————————————————————————————————————————————————————————————————————————————————————————
@@ -293,7 +164,7 @@ function runLoad(agent: Agent, spec: LoadSpec, nextSequence: () => string): Prom
 
 async function fakeSlackRole(): Promise<void> {
   const fake = await startFakeSlack({ botUserId: TEST_BOT_USER_ID, botId: TEST_BOT_ID, teamId: TEST_TEAM_ID });
-  serveOps(
+  serveOps<Ops>(
     {
       seed: async ({ users }) => {
         for (const user of users) fake.seedUser(user);
@@ -330,7 +201,7 @@ async function fakeSlackRole(): Promise<void> {
 export async function runAckLatencyBench(options: AckBenchOptions): Promise<boolean> {
   const { rate, seconds } = options;
   const rssAtStart = process.resourceUsage().maxRSS;
-  const [client, slack] = await Promise.all([startChild('client'), startChild('fake-slack')]);
+  const [client, slack] = await Promise.all([startChild<Ops, Child['ready']>(import.meta.url, ROLE_ENV, 'client'), startChild<Ops, Child['ready']>(import.meta.url, ROLE_ENV, 'fake-slack')]);
   const apiUrl = slack.ready.apiUrl!;
   const origin = slack.ready.origin!;
   const database = await openDatabase({ engine: 'pglite', dataDir: 'memory://' });
@@ -360,7 +231,7 @@ export async function runAckLatencyBench(options: AckBenchOptions): Promise<bool
       log: (line) => logs.push(line),
     });
     if (!ours.requestListener) throw new Error('createSlackApp did not give an HTTP request listener (Socket Mode?)');
-    const oursUrl = await serve(servers, ours.requestListener);
+    const oursUrl = await bot.serve(servers, ours.requestListener);
 
     // The baseline: same receiver class, options and log level; its handlers only ack. The signing secret belongs
     // to the receiver (App ignores its own when given one); botId/botUserId skip auth.test.
@@ -381,7 +252,7 @@ export async function runAckLatencyBench(options: AckBenchOptions): Promise<bool
     bare.command('/feedback', async ({ ack }) => ack());
     bare.action(/.*/, async ({ ack }) => ack());
     bare.view(/.*/, async ({ ack }) => ack());
-    const bareUrl = await serve(servers, bareReceiver.requestListener);
+    const bareUrl = await bot.serve(servers, bareReceiver.requestListener);
     const urls: Record<AppName, string> = { bare: bareUrl, ours: oursUrl };
 
     // —— What the three kinds of request are ——
@@ -484,7 +355,7 @@ export async function runAckLatencyBench(options: AckBenchOptions): Promise<bool
       );
     }
     await slack.call('calls', { reset: true });
-    if (problems.length > 0 || viewTemplates.length === 0) return report(problems);
+    if (problems.length > 0 || viewTemplates.length === 0) return report('ack', problems, 'working flows');
 
     // —— The phases ——
     const results = new Map<Kind, Record<AppName, Phase>>();
@@ -551,9 +422,9 @@ export async function runAckLatencyBench(options: AckBenchOptions): Promise<bool
     const verdicts: string[] = [];
     for (const kind of KINDS) {
       const r = results.get(kind)!;
-      const b = summary(r.bare);
-      const o = summary(r.ours);
-      const row = (label: string, app: AppName, x: ReturnType<typeof summary>, phase: Phase) => [
+      const b = ackSummary(r.bare);
+      const o = ackSummary(r.ours);
+      const row = (label: string, app: AppName, x: ReturnType<typeof ackSummary>, phase: Phase) => [
         label,
         app,
         String(phase.sent),
@@ -618,7 +489,7 @@ export async function runAckLatencyBench(options: AckBenchOptions): Promise<bool
       '  this is the whole bench process: our app, PGlite in memory (its WebAssembly heap) with the demo program, the bare app,',
     );
     console.log('  Node, tsx and the bench itself; the client and the fake Slack Web API are separate processes and not counted');
-    return report(problems);
+    return report('ack', problems, 'working flows');
   } finally {
     for (const server of servers) {
       server.closeAllConnections();
@@ -629,34 +500,8 @@ export async function runAckLatencyBench(options: AckBenchOptions): Promise<bool
   }
 }
 
-function report(problems: string[]): boolean {
-  if (problems.length === 0) return true;
-  console.error('');
-  console.error(`ack bench: ${problems.length} problem(s), the figures above do not measure working flows:`);
-  for (const problem of problems) console.error(`  ${problem}`);
-  return false;
-}
-
-function expect(problems: string[], ok: boolean, problem: string): void {
-  if (!ok) problems.push(problem);
-}
-
-/** HTTP requests the bot's two servers received and have not finished answering (or lost) yet. */
-let inFlight = 0;
-
-async function serve(servers: Server[], listener: RequestListener): Promise<string> {
-  const server = createServer((req, res) => {
-    inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-    });
-    listener(req, res);
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`;
-}
+/** The bot's two servers (ours and the bare app), counting requests not yet answered (or lost). */
+const bot = botServers(SLACK_EVENTS_PATH);
 
 /** Waits until the bot is idle: every request answered, and no new Web API call (work after an ack) for 300 ms. */
 async function quiesce(slack: Child): Promise<void> {
@@ -665,7 +510,7 @@ async function quiesce(slack: Child): Promise<void> {
   while (quiet < 3) {
     await sleep(100);
     const total = Object.values(await slack.call('calls', { reset: false })).reduce((sum, n) => sum + n, 0);
-    quiet = total === last && inFlight === 0 ? quiet + 1 : 0;
+    quiet = total === last && bot.inFlight() === 0 ? quiet + 1 : 0;
     last = total;
   }
 }
@@ -715,61 +560,14 @@ function slackIdOf(email: string): string {
     .toUpperCase()}`;
 }
 
-function answeredOk(result: LoadResult): number {
-  return result.outcomes['200'] ?? 0;
-}
-
-function failures(result: LoadResult): string {
-  return Object.entries(result.outcomes)
-    .filter(([outcome]) => outcome !== '200')
-    .map(([outcome, n]) => `${n}× ${outcome}`)
-    .join(', ');
-}
-
-/** Nearest-rank percentiles over every request sent; a failed one (no answer, or not 200) ranks above all. */
-function summary(result: LoadResult) {
-  const failed = result.sent - answeredOk(result);
-  const sorted = [...result.latenciesOkMs].sort((a, b) => a - b);
-  const at = (q: number) => {
-    const rank = Math.min(result.sent, Math.max(1, Math.ceil(q * result.sent)));
-    return rank <= sorted.length ? sorted[rank - 1]! : Number.POSITIVE_INFINITY;
-  };
-  return { p50: at(0.5), p99: at(0.99), max: at(1), failed, over3s: sorted.filter((v) => v >= SLACK_ACK_LIMIT_MS).length };
-}
-
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return 'fail';
-  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
-}
-
-function msText(value: number): string {
-  return Number.isFinite(value) ? `${ms(value)} ms` : 'a failed request';
-}
-
-function ratio(a: number, b: number): string {
-  return Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—';
+/** The kit's percentiles, and how many acks reached Slack's 3 s. */
+function ackSummary(result: LoadResult) {
+  const { sorted, ...figures } = summary(result);
+  return { ...figures, over3s: sorted.filter((v) => v >= SLACK_ACK_LIMIT_MS).length };
 }
 
 function mib(kib: number): string {
   return `${(kib / 1024).toFixed(0)} MiB`;
-}
-
-function loadText(): string {
-  return loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' / ');
-}
-
-function secondsSince(at: number): string {
-  return ((performance.now() - at) / 1000).toFixed(1);
-}
-
-function printTable(header: string[], body: string[][], rightAligned: boolean[]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (row: string[]) =>
-    row.map((value, i) => (rightAligned[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join('  ').trimEnd();
-  console.log(line(header));
-  for (const row of body) console.log(line(row));
 }
 
 // The two children run this file too; in the bot process (run.ts imports it) the variable is unset.

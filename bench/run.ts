@@ -36,6 +36,7 @@ import { importPrograms } from '../src/core/programs/import-programs.ts';
 import { importRotationSchedule } from '../src/core/rotations/import-rotation-schedule.ts';
 import { benchServerUrl } from './engines.ts';
 import { generateInstitution, type InstitutionFiles, scaled } from './institution.ts';
+import { printTable } from './load-kit.ts';
 
 type Engine = 'pglite' | 'postgres';
 type Pass = 'import' | 're-import';
@@ -332,10 +333,3 @@ function changesIn(summaries: ImportSummary[]): string[] {
   return changes;
 }
 
-function printTable(header: string[], body: string[][], rightAligned: boolean[]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (row: string[]) =>
-    row.map((value, i) => (rightAligned[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join('  ').trimEnd();
-  console.log(line(header));
-  for (const row of body) console.log(line(row));
-}

@@ -16,14 +16,10 @@
  *   lookups when a faculty member is linked on first contact), and the client sending invokes open-loop at a fixed
  *   rate over a keep-alive agent, recording send → response headers.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { Agent, createServer, type RequestListener, request, type Server, } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { Agent, type RequestListener, type Server } from 'node:http';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { AdaptiveCardActionResponse } from '@microsoft/teams.api';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { TeamsConfig } from '../src/config.ts';
@@ -39,6 +35,28 @@ import { renderMessageCard } from '../src/platforms/teams/render/adaptive-card.t
 import { outboundTestToken, startBotFrameworkAuth, TEST_CLIENT_ID, TEST_TENANT_ID, TEST_TOKEN_ISSUER } from '../tests/helpers/bot-framework-auth.ts';
 import { fixedClock, seedDemoProgram } from '../tests/helpers/demo-program.ts';
 import { type SeededTeamsUser, startFakeTeams } from '../tests/helpers/fake-teams.ts';
+import {
+  type Answer,
+  botServers,
+  expect,
+  failures,
+  type LoadSpec,
+  loadText,
+  ms,
+  msText,
+  type Phase,
+  post,
+  printTable,
+  ratio,
+  report,
+  runLoad,
+  SEQ,
+  secondsSince,
+  serveOps,
+  startChild,
+  summary,
+  type LoadResult,
+} from './load-kit.ts';
 
 export interface TeamsBenchOptions {
   /** Invokes per second, per app. */
@@ -51,7 +69,6 @@ type AppName = 'bare' | 'ours';
 
 const ROLE_ENV = 'STEPPING_STONES_TEAMS_BENCH_ROLE';
 /** Replaced by a fresh number in every activity the client sends (activity ids). */
-const SEQ = 'SEQ0SEQ';
 const WARM_UP_SECONDS = 2;
 const GOAL_RATIO = 1.25;
 /** Teams shows an error on the card (and re-sends the invoke) when the bot has not answered within 15 s. */
@@ -70,104 +87,15 @@ const ANSWER = {
 // ————————————————————————————————————————————————————————————————————————————————————————————————
 // Messages between the bot (this process) and the Teams child
 
-interface LoadSpec {
-  url: string;
-  /** Activity JSON bodies, used in turn; each `SEQ` is replaced by a number unique in the client's life. */
-  templates: string[];
-  rate: number;
-  seconds: number;
-}
-
-interface LoadResult {
-  sent: number;
-  /** Send → response headers of every request answered 200, in milliseconds. */
-  latenciesOkMs: number[];
-  /** HTTP status (or "error: …") → count. */
-  outcomes: Record<string, number>;
-  /** Invoke response `type` (or the body, shortened) → count. */
-  bodies: Record<string, number>;
-  /** The most any request was sent behind its schedule (the client's own health, not the app's). */
-  maxSendLagMs: number;
-}
-
-interface Phase extends LoadResult {
-  cpuMsPerRequest: number;
-}
-
 interface Ops {
   seed: { input: { users: SeededTeamsUser[] }; output: null };
   calls: { input: { reset: boolean }; output: Record<string, number> };
   send: { input: { url: string; body: string }; output: { status: number; text: string } };
   run: { input: LoadSpec; output: LoadResult };
 }
-type OpName = keyof Ops;
-type Handlers = { [K in OpName]: (input: Ops[K]['input']) => Promise<Ops[K]['output']> };
-interface RequestMessage {
-  id: number;
-  op: OpName;
-  input: unknown;
-}
-interface ReplyMessage {
-  id: number;
-  output?: unknown;
-  error?: string;
-}
 interface Ready {
   serviceUrl: string;
   openIdMetadataUrl: string;
-}
-
-interface Child {
-  ready: Ready;
-  call<K extends OpName>(op: K, input: Ops[K]['input']): Promise<Ops[K]['output']>;
-  stop(): Promise<void>;
-}
-
-async function startTeamsChild(): Promise<Child> {
-  const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
-  const child: ChildProcess = fork(runTs, [fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [ROLE_ENV]: 'teams' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let ready!: (value: Ready) => void;
-  const readyPromise = new Promise<Ready>((resolve) => (ready = resolve));
-  child.on('message', (raw) => {
-    const message = raw as ReplyMessage & { ready?: Ready };
-    if (message.ready) return ready(message.ready);
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(`teams child: ${message.error}`));
-    else waiter?.resolve(message.output);
-  });
-  const exited = once(child, 'exit');
-  void exited.then(([code]) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`the teams child exited (${code})`));
-    pending.clear();
-  });
-  const info = await Promise.race([
-    readyPromise,
-    exited.then(([code]) => {
-      throw new Error(`the teams child exited (${code}) before it was ready`);
-    }),
-  ]);
-  let next = 0;
-  return {
-    ready: info,
-    call(op, input) {
-      next += 1;
-      const id = next;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        child.send({ id, op, input } satisfies RequestMessage);
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.disconnect();
-      await exited;
-    },
-  };
 }
 
 // ————————————————————————————————————————————————————————————————————————————————————————————————
@@ -180,7 +108,7 @@ async function teamsRole(): Promise<void> {
   // Keep-alive, no socket cap: an open-loop client must never queue behind its own connection pool.
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   let sequence = 0;
-  const handlers: Handlers = {
+  const handlers = {
     seed: async ({ users }) => {
       for (const user of users) connector.seedUser(user);
       return null;
@@ -192,48 +120,28 @@ async function teamsRole(): Promise<void> {
       return counts;
     },
     send: async ({ url, body }) => {
-      const answer = await post(agent, new URL(url), token, body);
+      const answer = await postActivity(agent, new URL(url), token, body);
       return { status: answer.status, text: answer.text };
     },
-    run: (spec) =>
-      runLoad(agent, spec, token, () => {
-        sequence += 1;
-        return String(sequence);
-      }),
-  };
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (raw) => {
-    const message = raw as RequestMessage;
-    const handler = handlers[message.op] as (input: unknown) => Promise<unknown>;
-    handler(message.input).then(
-      (output) => process.send?.({ id: message.id, output: output ?? null } satisfies ReplyMessage),
-      (error: unknown) => process.send?.({ id: message.id, error: (error as Error).stack ?? String(error) } satisfies ReplyMessage),
-    );
-  });
-  process.send?.({ ready: { serviceUrl: connector.serviceUrl, openIdMetadataUrl: auth.openIdMetadataUrl } satisfies Ready });
+    run: (spec: LoadSpec) => {
+      const url = new URL(spec.url);
+      return runLoad(
+        spec,
+        (body) => postActivity(agent, url, token, body),
+        () => {
+          sequence += 1;
+          return String(sequence);
+        },
+        bodyKind,
+      );
+    },
+  } satisfies { [K in keyof Ops]: (input: Ops[K]['input']) => Promise<Ops[K]['output']> };
+  serveOps<Ops>(handlers, { serviceUrl: connector.serviceUrl, openIdMetadataUrl: auth.openIdMetadataUrl } satisfies Ready);
 }
 
-interface Answer {
-  status: number;
-  text: string;
-  headersMs: number;
-}
-
-function post(agent: Agent, url: URL, token: string, body: string): Promise<Answer> {
-  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), authorization: `Bearer ${token}` };
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const req = request(url, { method: 'POST', agent, headers }, (res) => {
-      const headersMs = performance.now() - started;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headersMs }));
-      res.on('error', (error) => resolve({ status: 0, text: error.message, headersMs }));
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
-    req.on('error', (error) => resolve({ status: 0, text: error.message, headersMs: Number.NaN }));
-    req.end(body);
-  });
+/** An activity POSTed as Teams posts it, with its Bot Framework token. */
+function postActivity(agent: Agent, url: URL, token: string, body: string): Promise<Answer> {
+  return post(agent, url, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body);
 }
 
 /** What kind of invoke response a body is: its `type`, or the text itself when it is not one. */
@@ -245,43 +153,6 @@ function bodyKind(text: string): string {
     // Not JSON: shown as it is.
   }
   return text.slice(0, 100) || '(empty)';
-}
-
-/** Sends `rate × seconds` requests, the i-th at start + i/rate, and waits for every answer. */
-function runLoad(agent: Agent, spec: LoadSpec, token: string, nextSequence: () => string): Promise<LoadResult> {
-  const url = new URL(spec.url);
-  const total = Math.max(1, Math.round(spec.rate * spec.seconds));
-  const intervalMs = 1000 / spec.rate;
-  const result: LoadResult = { sent: 0, latenciesOkMs: [], outcomes: {}, bodies: {}, maxSendLagMs: 0 };
-  const answers: Promise<void>[] = [];
-  const bump = (counts: Record<string, number>, key: string) => {
-    counts[key] = (counts[key] ?? 0) + 1;
-  };
-  return new Promise((resolve) => {
-    const start = performance.now() + 10;
-    let next = 0;
-    const tick = () => {
-      const now = performance.now();
-      while (next < total && start + next * intervalMs <= now) {
-        result.maxSendLagMs = Math.max(result.maxSendLagMs, now - (start + next * intervalMs));
-        const body = spec.templates[next % spec.templates.length]!.replaceAll(SEQ, nextSequence());
-        result.sent += 1;
-        answers.push(
-          post(agent, url, token, body).then((answer) => {
-            if (answer.status === 0) return bump(result.outcomes, `error: ${answer.text}`);
-            bump(result.outcomes, String(answer.status));
-            if (answer.status !== 200) return;
-            result.latenciesOkMs.push(answer.headersMs);
-            bump(result.bodies, bodyKind(answer.text));
-          }),
-        );
-        next += 1;
-      }
-      if (next < total) setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now()));
-      else void Promise.all(answers).then(() => resolve(result));
-    };
-    setTimeout(tick, 10);
-  });
 }
 
 /** The baseline: the SDK App as createTeamsApp configures it, answering every card action with `card` at once. */
@@ -341,7 +212,7 @@ function cardText(node: unknown): string {
 /** Runs the whole benchmark and prints it; returns false when something did not work (not when a goal is missed). */
 export async function runTeamsInvokeBench(options: TeamsBenchOptions): Promise<boolean> {
   const { rate, seconds } = options;
-  const teams = await startTeamsChild();
+  const teams = await startChild<Ops, Ready>(import.meta.url, ROLE_ENV, 'teams');
   const database = await openDatabase({ engine: 'pglite', dataDir: 'memory://' });
   const servers: Server[] = [];
   const problems: string[] = [];
@@ -394,7 +265,7 @@ export async function runTeamsInvokeBench(options: TeamsBenchOptions): Promise<b
     const ours = createTeamsApp({ config, ports: { db, clock }, log: (line) => logs.push(line) });
     await ours.start();
     const urls = {} as Record<AppName, string>;
-    urls.ours = await serve(servers, ours.requestListener);
+    urls.ours = await bot.serve(servers, ours.requestListener);
 
     console.log(
       `Teams invoke latency: ${rate} card submissions/s for ${seconds} s per app, open loop (sent on schedule), after ${WARM_UP_SECONDS} s of warm-up each`,
@@ -454,13 +325,13 @@ export async function runTeamsInvokeBench(options: TeamsBenchOptions): Promise<b
     }
     const stored = (ids: string[]) => db.$count(feedbackEntries, and(eq(feedbackEntries.source, 'request'), inArray(feedbackEntries.feedbackRequestId, ids)));
     expect(problems, (await stored(firstOfEach.map((r) => r.id))) === firstOfEach.length, 'the check submissions did not each store one answer');
-    if (problems.length > 0 || !inputs) return report(problems);
+    if (problems.length > 0 || !inputs) return report('teams', problems, 'a working flow');
 
     // The bare app answers with the same card ours did (same size on the wire).
-    urls.bare = await serve(servers, await startBareApp(config, answeredCard));
+    urls.bare = await bot.serve(servers, await startBareApp(config, answeredCard));
     const bareCheck = await send('bare', submissionOf(firstOfEach[0]!, 'check-bare', inputs));
     expect(problems, bareCheck.status === 200 && bodyKind(bareCheck.text) === CARD, `the bare app answered ${bareCheck.status} ${bareCheck.text.slice(0, 200)}`);
-    if (problems.length > 0) return report(problems);
+    if (problems.length > 0) return report('teams', problems, 'a working flow');
     const checkCalls = await teams.call('calls', { reset: true });
 
     // Ours answers each request once (warm-up, then measured); the bare app gets the same bodies.
@@ -548,7 +419,7 @@ export async function runTeamsInvokeBench(options: TeamsBenchOptions): Promise<b
       console.log(`  our app logged ${logs.length} time(s):`);
       for (const [line, n] of firstLines) console.log(`    ${n}× ${line}`);
     }
-    return report(problems);
+    return report('teams', problems, 'a working flow');
   } finally {
     for (const server of servers) {
       server.closeAllConnections();
@@ -565,60 +436,12 @@ function choiceValues(card: unknown, id: string): string[] {
   return (body?.choices ?? []).map((choice) => choice.value);
 }
 
-function report(problems: string[]): boolean {
-  if (problems.length === 0) return true;
-  console.error('');
-  console.error(`teams bench: ${problems.length} problem(s), the figures above do not measure a working flow:`);
-  for (const problem of problems) console.error(`  ${problem}`);
-  return false;
-}
-
-function expect(problems: string[], ok: boolean, problem: string): void {
-  if (!ok) problems.push(problem);
-}
-
-/** HTTP requests the bot's servers received and have not finished answering yet. */
-let inFlight = 0;
-
-async function serve(servers: Server[], listener: RequestListener): Promise<string> {
-  const server = createServer((req, res) => {
-    inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-    });
-    listener(req, res);
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}${TEAMS_MESSAGES_PATH}`;
-}
+/** The bot's two servers (ours and the bare app), counting requests not yet answered. */
+const bot = botServers(TEAMS_MESSAGES_PATH);
 
 /** Waits until every request is answered (the invoke response is the work: nothing runs after it). */
 async function idle(): Promise<void> {
-  while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-function answeredOk(result: LoadResult): number {
-  return result.outcomes['200'] ?? 0;
-}
-
-function failures(result: LoadResult): string {
-  return Object.entries(result.outcomes)
-    .filter(([outcome]) => outcome !== '200')
-    .map(([outcome, n]) => `${n}× ${outcome}`)
-    .join(', ');
-}
-
-/** Nearest-rank percentiles over every request sent; a failed one (no answer, or not 200) ranks above all. */
-function summary(result: LoadResult) {
-  const failed = result.sent - answeredOk(result);
-  const sorted = [...result.latenciesOkMs].sort((a, b) => a - b);
-  const at = (q: number) => {
-    const rank = Math.min(result.sent, Math.max(1, Math.ceil(q * result.sent)));
-    return rank <= sorted.length ? sorted[rank - 1]! : Number.POSITIVE_INFINITY;
-  };
-  return { p50: at(0.5), p99: at(0.99), max: at(1), failed };
+  while (bot.inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 function callsText(calls: Record<string, number>): string {
@@ -627,37 +450,6 @@ function callsText(calls: Record<string, number>): string {
     .map(([operation, n]) => `${operation} ×${n}`)
     .join(', ');
   return made || 'none';
-}
-
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return 'fail';
-  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
-}
-
-function msText(value: number): string {
-  return Number.isFinite(value) ? `${ms(value)} ms` : 'a failed request';
-}
-
-function ratio(a: number, b: number): string {
-  return Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—';
-}
-
-function loadText(): string {
-  return loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' / ');
-}
-
-function secondsSince(at: number): string {
-  return ((performance.now() - at) / 1000).toFixed(1);
-}
-
-function printTable(header: string[], body: string[][], rightAligned: boolean[]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (row: string[]) =>
-    row.map((value, i) => (rightAligned[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!))).join('  ').trimEnd();
-  console.log(line(header));
-  for (const row of body) console.log(line(row));
 }
 
 // The child runs this file too; in the bot process (run.ts imports it) the variable is unset.
