@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { callWaiters, mulberry32 } from './call-waiters.ts';
 
 /** One request the fake received: a Web API call, a response-URL post or a file upload. */
 export interface RecordedCall {
@@ -129,7 +130,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 
   let calls: RecordedCall[] = [];
   let failures = new Map<string, FakeSlackFailure[]>();
-  let waiters: Array<() => void> = [];
   const users = new Map<string, SeededUser>();
   const uploads = new Map<string, { filename: string; content: string; bytes: Buffer; title?: string }>();
   const channels = new Map<string, SeededChannel>();
@@ -342,7 +342,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 
   const record = (call: RecordedCall) => {
     calls.push(call);
-    for (const wake of waiters) wake();
+    waiting.wake();
   };
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -450,42 +450,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const { port } = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
 
+  const waiting = callWaiters<RecordedCall>('fake slack', (c) => c.method, () => calls);
+
   const matching = (method: string, predicate?: (call: RecordedCall) => boolean) =>
     calls.filter((c) => c.method === method && (predicate === undefined || predicate(c)));
 
-  const waitForCount = (
-    method: string,
-    count: number,
-    predicate?: (call: RecordedCall) => boolean,
-    timeoutMs = 2000,
-  ): Promise<RecordedCall[]> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const found = matching(method, predicate);
-        if (found.length < count) return false;
-        resolve(found);
-        return true;
-      };
-      if (check()) return;
-      const waiter = () => {
-        if (check()) done();
-      };
-      const timer = setTimeout(() => {
-        done();
-        const seen = calls.map((c) => c.method).join(', ') || 'none';
-        reject(
-          new Error(
-            `fake slack: expected ${count} matching ${method} call(s) within ${timeoutMs} ms, ` +
-              `got ${matching(method, predicate).length}; calls seen: ${seen}`,
-          ),
-        );
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        waiters = waiters.filter((w) => w !== waiter);
-      };
-      waiters.push(waiter);
-    });
+  const waitForCount = (method: string, count: number, predicate?: (call: RecordedCall) => boolean, timeoutMs = 2000) =>
+    waiting.waitForCount(() => matching(method, predicate), method, count, timeoutMs);
 
   return {
     url: `${origin}/api/`,
@@ -584,13 +555,3 @@ async function decodeUpload(raw: Buffer, contentType: string): Promise<{ filenam
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same failures in every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

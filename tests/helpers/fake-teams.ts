@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { callWaiters, mulberry32 } from './call-waiters.ts';
 
 /** What a call to the Connector did, from its method and path. */
 export type TeamsOperation =
@@ -171,7 +172,6 @@ export async function startFakeTeams(options: FakeTeamsOptions = {}): Promise<Fa
   let calls: TeamsCall[] = [];
   let pending: Array<{ match: CallMatcher; failure: FakeTeamsFailure; left: number }> = [];
   let faults: { config: FaultInjection; random: () => number } | undefined;
-  let waiters: Array<() => void> = [];
   let activities = new Map<string, RecordedActivity>();
   let created: Array<{ id: string; activityId?: string; isGroup: boolean; body: Json }> = [];
   const users: Array<{ user: SeededTeamsUser; conversations?: readonly string[] }> = [];
@@ -326,7 +326,7 @@ export async function startFakeTeams(options: FakeTeamsOptions = {}): Promise<Fa
     calls.push(call);
   };
   const wake = () => {
-    for (const w of waiters) w();
+    waiting.wake();
   };
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -420,42 +420,13 @@ export async function startFakeTeams(options: FakeTeamsOptions = {}): Promise<Fa
   const origin = `http://127.0.0.1:${port}`;
 
   // A call counts once it is answered, so waiters see its status and response.
+  const waiting = callWaiters<TeamsCall>('fake teams', (c) => `${c.operation}(${c.status ?? '…'})`, () => calls);
+
   const matching = (operation: TeamsOperation, predicate?: (call: TeamsCall) => boolean) =>
     calls.filter((c) => c.operation === operation && c.status !== undefined && (predicate === undefined || predicate(c)));
 
-  const waitForCount = (
-    operation: TeamsOperation,
-    count: number,
-    predicate?: (call: TeamsCall) => boolean,
-    timeoutMs = 2000,
-  ): Promise<TeamsCall[]> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const found = matching(operation, predicate);
-        if (found.length < count) return false;
-        resolve(found);
-        return true;
-      };
-      if (check()) return;
-      const waiter = () => {
-        if (check()) done();
-      };
-      const timer = setTimeout(() => {
-        done();
-        const seen = calls.map((c) => `${c.operation}(${c.status ?? '…'})`).join(', ') || 'none';
-        reject(
-          new Error(
-            `fake teams: expected ${count} matching ${operation} call(s) within ${timeoutMs} ms, ` +
-              `got ${matching(operation, predicate).length}; calls seen: ${seen}`,
-          ),
-        );
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        waiters = waiters.filter((w) => w !== waiter);
-      };
-      waiters.push(waiter);
-    });
+  const waitForCount = (operation: TeamsOperation, count: number, predicate?: (call: TeamsCall) => boolean, timeoutMs = 2000) =>
+    waiting.waitForCount(() => matching(operation, predicate), operation, count, timeoutMs);
 
   const ok = (c: TeamsCall) => c.status !== undefined && c.status >= 200 && c.status < 300;
 
@@ -571,13 +542,3 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same failures in every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
