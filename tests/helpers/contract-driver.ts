@@ -10,7 +10,9 @@
 //   decoded, one block per line. The message's notification text is `summary`, not part of `text`.
 // - A notice is a short answer that is only a sentence: no buttons, one paragraph (a refusal, a confirmation, a
 //   modal/card replaced by a sentence). Anything richer is a message.
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.ts';
+import { outboxMessages } from '../../src/db/schema/index.ts';
 
 export type Platform = 'slack' | 'teams';
 
@@ -170,4 +172,13 @@ export function asForm(seen: Seen): SeenForm {
 export function asMessage(seen: Seen): SeenMessage {
   if (seen.kind !== 'message') throw new Error(`expected a message, saw a ${seen.kind}: ${seen.text}`);
   return seen;
+}
+
+/** The outbox rows of a kind sent to a person, oldest first: what both drivers read a person's messages from. */
+export function sentMessagesTo(db: Db, personId: string, kind: string) {
+  return db
+    .select()
+    .from(outboxMessages)
+    .where(and(eq(outboxMessages.kind, kind), eq(outboxMessages.recipientPersonId, personId), eq(outboxMessages.status, 'sent')))
+    .orderBy(asc(outboxMessages.createdAt));
 }

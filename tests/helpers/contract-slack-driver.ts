@@ -1,7 +1,7 @@
 // The contract suite's Slack driver: ChatDriver (contract-driver.ts) over the real Slack world of slack-world.ts —
 // the app from createSlackApp behind its HTTP receiver, signed requests in, the fake Web API recording what goes
 // out. Everything Slack-shaped (Block Kit, trigger ids, response URLs, view ids, mrkdwn) stays in this file.
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { outboxMessages, programs } from '../../src/db/schema/index.ts';
 import { parseMessage } from '../../src/messages/model.ts';
 import { renderMessage } from '../../src/platforms/slack/render/block-kit.ts';
@@ -19,6 +19,7 @@ import type {
   SeenMessage,
   StartDriver,
 } from './contract-driver.ts';
+import { sentMessagesTo } from './contract-driver.ts';
 import { fixedClock, seedDemoProgram } from './demo-program.ts';
 import type { RecordedCall } from './fake-slack.ts';
 import { appHomeOpened } from './slack-growth.ts';
@@ -320,11 +321,7 @@ export const startSlackDriver: StartDriver = async (db, options) => {
   }
 
   async function sentRows(handle: string, kind: string) {
-    return db
-      .select()
-      .from(outboxMessages)
-      .where(and(eq(outboxMessages.kind, kind), eq(outboxMessages.recipientPersonId, await world.personId(handle)), eq(outboxMessages.status, 'sent')))
-      .orderBy(outboxMessages.createdAt);
+    return sentMessagesTo(db, await world.personId(handle), kind);
   }
 
   const driver: ChatDriver = {

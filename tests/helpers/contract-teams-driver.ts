@@ -5,9 +5,8 @@
 //
 // Teams replaces a card in place with the invoke response: the fake never sees that, so the driver keeps each
 // card's latest state itself (from invoke responses and from the updates the outbox PUTs) as Teams' client would.
-import { and, eq } from 'drizzle-orm';
 import { identifyChatUser } from '../../src/core/people/identify-chat-user.ts';
-import { outboxMessages, people, programs } from '../../src/db/schema/index.ts';
+import { type outboxMessages, people, programs } from '../../src/db/schema/index.ts';
 import { deliverDueMessages } from '../../src/delivery/worker.ts';
 import { storeTeamsConversation } from '../../src/platforms/teams/conversations.ts';
 import { noticeTeamsRecipientsWithoutApp } from '../../src/platforms/teams/install-notices.ts';
@@ -15,6 +14,7 @@ import { createTeamsSender, staticTokenApiFactory } from '../../src/platforms/te
 import { TEST_TENANT_ID } from './bot-framework-auth.ts';
 import { seedCccDigestProgram } from './ccc-digest-program.ts';
 import type { ChannelPost, ChatDriver, FormValue, FormValues, Seen, SeenButton, SeenField, SeenForm, SeenMessage, StartDriver } from './contract-driver.ts';
+import { sentMessagesTo } from './contract-driver.ts';
 import { fixedClock, seedDemoProgram } from './demo-program.ts';
 import type { TeamsCall } from './fake-teams.ts';
 import { demoHandles, TEST_NOW } from './slack-world.ts';
@@ -261,11 +261,7 @@ export const startTeamsDriver: StartDriver = async (db, options) => {
   }
 
   async function sentRows(handle: string, kind: string) {
-    return db
-      .select()
-      .from(outboxMessages)
-      .where(and(eq(outboxMessages.kind, kind), eq(outboxMessages.recipientPersonId, await world.personId(handle)), eq(outboxMessages.status, 'sent')))
-      .orderBy(outboxMessages.createdAt);
+    return sentMessagesTo(db, await world.personId(handle), kind);
   }
 
   function rowMessage(row: typeof outboxMessages.$inferSelect): SeenMessage {
