@@ -73,7 +73,12 @@ export async function identifyChatUser(input: {
       confirmedAt: new Date(),
     })
     .onConflictDoNothing();
-  return actorWhere(db, eq(people.id, matches[0]!.id), false);
+  return actorById(db, matches[0]!.id);
+}
+
+/** A roster person as an Actor, by id (someone named in a command rather than acting); null when unknown. */
+export function actorById(db: Db, personId: string): Promise<Actor | null> {
+  return actorWhere(db, eq(people.id, personId), false);
 }
 
 /** The chat user id of a person on a platform, for mentions and DMs; null when they have never been linked. */

@@ -42,19 +42,14 @@ export async function dashboard(deps: TeamsDeps, actor: Actor, tenantId: string)
   return homeView({ ...deps.ports, personId: actor.personId, cccChannelUrl: cccChannelUrl(tenantId) });
 }
 
-/** The words of a command with its mentions kept whole: real mentions (`<at>…</at>`) first, then the rest. */
-interface CommandText {
-  words: string[];
-}
-
-function wordsOf(text: string): CommandText {
-  // A real mention is one token however many words its name has.
+/** The words of a command, a real mention (`<at>…</at>`) one word however many words its name has. */
+function wordsOf(text: string): string[] {
   const words: string[] = [];
   for (const part of text.split(/(<at>[^<]*<\/at>)/)) {
     if (/^<at>/.test(part)) words.push(part);
     else words.push(...part.split(/\s+/).filter(Boolean));
   }
-  return { words };
+  return words;
 }
 
 interface Context {
@@ -212,7 +207,7 @@ const SUBCOMMANDS: Readonly<Record<string, (c: Context, words: string[]) => Prom
 /** Runs a typed command for a known person. */
 export async function runTeamsCommand(deps: TeamsDeps, members: MemberLookup, message: TeamsMessage, actor: Actor): Promise<CommandReply> {
   const c: Context = { deps, members, message, actor };
-  const { words } = wordsOf(message.text);
+  const words = wordsOf(message.text);
   const [first = '', ...rest] = words;
   const word = first.toLowerCase().replace(/^\//, '');
   if (word === '' || word === 'help' || word === '?') return { reply: teamsHelpMessage() };

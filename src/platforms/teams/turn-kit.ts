@@ -4,11 +4,11 @@
  * handler is only "which use case, with which input".
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, ilike } from 'drizzle-orm';
+import { and, eq, ilike, or } from 'drizzle-orm';
 import { AppError } from '../../core/errors.ts';
-import { type Actor, identifyChatUser } from '../../core/people/identify-chat-user.ts';
+import { type Actor, actorById, identifyChatUser } from '../../core/people/identify-chat-user.ts';
 import type { CorePorts } from '../../core/ports.ts';
-import { people, programMemberships } from '../../db/schema/index.ts';
+import { people } from '../../db/schema/index.ts';
 import type { Message } from '../../messages/model.ts';
 import { storeTeamsConversation } from './conversations.ts';
 import { type TeamsMention, type TeamsTurn, TeamsInboundError } from './inbound.ts';
@@ -138,31 +138,27 @@ async function byName(deps: TeamsDeps, actor: Actor, typed: string): Promise<Act
   const wanted = normalName(typed.replace(/^@/, ''));
   if (!wanted) throw new AppError('not_found', 'Say whom to ask after the @, e.g. feedback @Maya Lee and then your question.');
   const [self] = await deps.ports.db.select({ institutionId: people.institutionId }).from(people).where(eq(people.id, actor.personId));
+  const handle = wanted.replace(/\s+/g, '.');
+  const likeText = (text: string) => text.replace(/[%_\\]/g, '');
   const roster = await deps.ports.db
     .select({ id: people.id, name: people.name, email: people.email })
     .from(people)
-    .where(and(eq(people.institutionId, self!.institutionId), ilike(people.name, `%${wanted.split(' ').at(-1)!.replace(/[%_]/g, '')}%`)));
-  const matches = roster.filter((p) => normalName(p.name) === wanted || p.email.split('@')[0] === wanted.replace(/\s+/g, '.'));
+    .where(
+      and(
+        eq(people.institutionId, self!.institutionId),
+        or(ilike(people.name, `%${likeText(wanted.split(' ').at(-1)!)}%`), ilike(people.email, `${likeText(handle)}@%`)),
+      ),
+    );
+  const matches = roster.filter((p) => normalName(p.name) === wanted || p.email.split('@')[0] === handle);
   const lastNameMatches = roster.filter((p) => normalName(p.name).split(' ').at(-1) === wanted);
-  const chosen = matches.length === 1 ? matches : matches.length === 0 ? lastNameMatches : matches;
+  const chosen = matches.length > 0 ? matches : lastNameMatches;
   if (chosen.length === 0) throw new AppError('not_found', `No one called ${typed.replace(/^@/, '')} is in Stepping Stones. Check the name, or ask your coordinator to add them.`);
   if (chosen.length > 1) {
     throw new AppError('invalid_input', `More than one person is called ${typed.replace(/^@/, '')}: ${chosen.map((p) => p.name).join(', ')}. Use the full name.`);
   }
-  const person = await actorOf(deps, chosen[0]!.id);
+  const person = await actorById(deps.ports.db, chosen[0]!.id);
   if (!person) throw new AppError('not_found', 'That person is not in Stepping Stones.');
   return person;
-}
-
-/** A person as an Actor, by id (for someone named rather than acting). */
-async function actorOf(deps: TeamsDeps, personId: string): Promise<Actor | null> {
-  const [person] = await deps.ports.db.select().from(people).where(eq(people.id, personId));
-  if (!person) return null;
-  const memberships = await deps.ports.db
-    .select({ programId: programMemberships.programId, role: programMemberships.role, pgy: programMemberships.pgy })
-    .from(programMemberships)
-    .where(eq(programMemberships.personId, personId));
-  return { personId: person.id, name: person.name, email: person.email, memberships };
 }
 
 /**
