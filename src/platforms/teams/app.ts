@@ -176,7 +176,7 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
       const reply = await runTeamsCommand(deps, members, message, actor);
       deps.nudge();
       if ('form' in reply) await ctx.send(cardActivity(renderFormCard(await teamsForm(deps, actor, reply.form))));
-      else if (reply.home) await ctx.send(cardActivity(fromHome(renderMessageCard(reply.reply))));
+      else if (reply.home) await ctx.send(cardActivity(dashboardCard(reply.reply)));
       else await send(reply.reply);
     } catch (error) {
       await send(notice(failureText(error, log))).catch((e: Error) => log(`Could not answer in Teams: ${e.message}`));
@@ -200,25 +200,28 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
     }
   });
 
-  const installed = async (ctx: { activity: unknown; api: App['api']; send: (a: ReturnType<typeof cardActivity>) => Promise<unknown> }) => {
+  // Installing the app in a personal scope posts an installationUpdate and a conversationUpdate (the bot joined):
+  // only the first answers with the dashboard, or the person would get it twice. Joining a team only remembers its
+  // channel, so the CCC digest can be posted there.
+  app.on('install.add', async (ctx) => {
     try {
       const install = parseTeamsInstall(ctx.activity);
-      if (!install.added || !install.botJoined) return;
-      if (install.turn.conversationType !== 'personal') {
-        // Added to a team: the channel is remembered so the CCC digest can be posted there.
-        await rememberConversation(deps, install.turn, undefined);
-        return;
-      }
+      if (install.turn.conversationType !== 'personal') return await rememberConversation(deps, install.turn, undefined);
       const actor = await identifyTeamsUser(deps, membersOf(ctx.api), install.turn, { installed: true });
-      if (!actor) await ctx.send(messageActivity(notice(UNKNOWN_USER_MESSAGE)));
-      else await ctx.send(cardActivity(fromHome(renderMessageCard(await dashboard(deps, actor, install.turn.tenantId)))));
+      await ctx.send(actor ? cardActivity(dashboardCard(await dashboard(deps, actor, install.turn.tenantId))) : messageActivity(notice(UNKNOWN_USER_MESSAGE)));
       deps.nudge();
     } catch (error) {
       log(`Teams installation not handled: ${failureText(error, log)}`);
     }
-  };
-  app.on('install.add', installed);
-  app.on('conversationUpdate', installed);
+  });
+  app.on('conversationUpdate', async (ctx) => {
+    try {
+      const joined = parseTeamsInstall(ctx.activity);
+      if (joined.botJoined && joined.turn.conversationType !== 'personal') await rememberConversation(deps, joined.turn, undefined);
+    } catch (error) {
+      log(`Teams conversation update not handled: ${failureText(error, log)}`);
+    }
+  });
 
   let initialized: Promise<void> | undefined;
   return {
@@ -243,6 +246,11 @@ export function createTeamsApp(options: CreateTeamsAppOptions): TeamsApp {
 // invoke no other way to tell which card it came from.
 const ORIGIN_KEY = 'origin';
 const HOME_ORIGIN = 'home';
+
+/** The dashboard as a card whose every action says it came from the dashboard. */
+function dashboardCard(content: Message) {
+  return fromHome(renderMessageCard(content));
+}
 
 /** A card whose every action is marked as coming from the dashboard. */
 function fromHome<C extends object>(card: C): C {
@@ -278,7 +286,7 @@ async function respond(
     return replace(home ? fromHome(card) : card);
   }
   if ('show' in outcome) await send(outcome.show);
-  if (home) return replace(fromHome(renderMessageCard(await home())));
+  if (home) return replace(dashboardCard(await home()));
   if ('card' in outcome) return replace(renderMessageCard(outcome.card));
   return say(outcome.show.text);
 }

@@ -168,8 +168,6 @@ const installSchema = z.object({
 /** The app installed (personal or in a team), or the bot added to a conversation. */
 export interface TeamsInstall {
   turn: TeamsTurn;
-  /** False for an uninstall. */
-  added: boolean;
   /** True when the bot itself joined (not merely another member). */
   botJoined: boolean;
 }
@@ -177,7 +175,6 @@ export interface TeamsInstall {
 export function parseTeamsInstall(body: unknown): TeamsInstall {
   const a = parse(installSchema, body, 'That installation event could not be read.');
   const botUserId = a.recipient?.id;
-  const added = a.type === 'installationUpdate' ? a.action !== 'remove' && a.action !== 'remove-upgrade' : true;
   const botJoined = a.type === 'installationUpdate' || (a.membersAdded ?? []).some((member) => member.id === botUserId);
-  return { turn: turnOf(a, 'event'), added, botJoined };
+  return { turn: turnOf(a, 'event'), botJoined };
 }
