@@ -102,7 +102,7 @@ export async function runDigestCommand(input: {
     }
     input.out('');
     input.out(`Preview only: nothing was posted. ${written} trend chart${written === 1 ? '' : 's'} written to ${dir}`);
-    if (!digest.program.cccSlackChannelId) input.out(`Note: ${program.name} has no CCC channel yet, so the digest cannot be posted until one is set.`);
+    if (!digest.program.cccChannel) input.out(`Note: ${program.name} has no CCC channel yet, so the digest cannot be posted until one is set.`);
     return 0;
   } catch (error) {
     if (error instanceof AppError) {

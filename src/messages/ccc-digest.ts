@@ -106,7 +106,8 @@ export interface DigestResident {
 
 /** The digest of one program for one reporting period. */
 export interface CccDigest {
-  program: { id: string; slug: string; name: string; specialty: string; cccSlackChannelId: string | null };
+  /** `cccChannel`: where the digest is posted on the program's platform, null while the program has none. */
+  program: { id: string; slug: string; name: string; specialty: string; cccChannel: string | null };
   period: { id: string; code: string; kind: PeriodKind; academicYear: number; label: string; startsOn: string; endsOn: string };
   /** The day it was built, in the program's time zone. */
   builtOn: string;

@@ -1,5 +1,6 @@
 import { and, asc, between, eq, exists, inArray, min, notLike } from 'drizzle-orm';
 import { cccDigestHeaderKey, postCccDigest } from '../core/ccc-digest/post-ccc-digest.ts';
+import { cccChannelOf } from '../core/programs/program-context.ts';
 import { warnDigestWithoutChannel } from '../core/ccc-digest/warn-digest-without-channel.ts';
 import { nudgeDueGoals } from '../core/learning-plans/nudge-due-goals.ts';
 import { openPlanRefresh } from '../core/learning-plans/open-plan-refresh.ts';
@@ -161,7 +162,7 @@ export const DAILY_JOBS: readonly DailyJob[] = [
           .from(outboxMessages)
           .where(eq(outboxMessages.idempotencyKey, cccDigestHeaderKey(program.id, period.code)));
         if (queued) continue;
-        if (!program.cccSlackChannelId?.trim()) {
+        if (!cccChannelOf(program).channel) {
           // Nowhere to post: the coordinator hears once per period, in time to add the channel before the meeting.
           warned += await warnDigestWithoutChannel({ db, clock, programId: program.id, periodCode: period.code, meetsOn });
           continue;

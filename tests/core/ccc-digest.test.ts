@@ -210,6 +210,34 @@ describeOnEachEngine('CCC digest', (ctx) => {
       await ctx.db.update(programs).set({ cccSlackChannelId: 'C0CCCDEMO01' }).where(eq(programs.id, seeded.programId));
     });
 
+    it('the daily job of a Teams program posts to its CCC team channel, and without one tells the coordinator what to add', async () => {
+      const [end] = await ctx.db
+        .select({ meetsOn: cccMeetings.meetsOn })
+        .from(cccMeetings)
+        .innerJoin(reportingPeriods, eq(reportingPeriods.id, cccMeetings.periodId))
+        .where(and(eq(cccMeetings.programId, seeded.programId), eq(reportingPeriods.code, '2026-end')));
+      const day = (offset: number) => addDays(end!.meetsOn, offset);
+      const channel = '19:ccc-im@thread.tacv2';
+      // The Slack channel stays set: a Teams program posts to its Teams channel, or warns, whatever Slack has. (The
+      // test before ran the job on days -7 to -5, whose runs are claimed.)
+      await ctx.db.update(programs).set({ chatPlatform: 'teams', cccTeamsConversationId: null }).where(eq(programs.id, seeded.programId));
+      // The test before already told the coordinator about this period (in Slack's words); start that over.
+      await ctx.db.delete(outboxMessages).where(like(outboxMessages.idempotencyKey, `ccc-digest-no-channel:${seeded.programId}:2026-end:%`));
+      let [program] = await ctx.db.select().from(programs).where(eq(programs.id, seeded.programId));
+      const [warned] = await runDailyJobs({ db: ctx.db, clock, program: program!, date: day(-4), instance: 'i1', only: ['ccc-digest'] });
+      expect(warned).toMatchObject({ status: 'ran', result: { posted: 0, warned: 1 } });
+      const [notice] = await ctx.db.select().from(outboxMessages).where(like(outboxMessages.idempotencyKey, `ccc-digest-no-channel:${seeded.programId}:2026-end:%`));
+      expect(JSON.stringify(parseMessage(notice!.message))).toContain('ccc.teams_conversation');
+
+      await ctx.db.update(programs).set({ cccTeamsConversationId: channel }).where(eq(programs.id, seeded.programId));
+      [program] = await ctx.db.select().from(programs).where(eq(programs.id, seeded.programId));
+      const [posted] = await runDailyJobs({ db: ctx.db, clock, program: program!, date: day(-3), instance: 'i1', only: ['ccc-digest'] });
+      expect(posted).toMatchObject({ status: 'ran', result: { posted: 1, warned: 0 } });
+      const [header] = await ctx.db.select().from(outboxMessages).where(eq(outboxMessages.idempotencyKey, cccDigestHeaderKey(seeded.programId, '2026-end')));
+      expect(header).toMatchObject({ platform: 'teams', recipientChannelId: channel });
+      await ctx.db.update(programs).set({ chatPlatform: 'slack', cccTeamsConversationId: null }).where(eq(programs.id, seeded.programId));
+    });
+
     it('refuses an unknown period with the codes that exist', async () => {
       const error = await refusal(buildCccDigest({ db: ctx.db, clock, programId: seeded.programId, periodCode: '2031-mid' }));
       expect(error.userMessage).toContain('2026-mid');
@@ -280,7 +308,7 @@ describe('CCC digest messages at their largest', () => {
       trend: { periods: ['2025-end', '2026-mid'], lines: codes.slice(0, 8).map((code) => ({ code, name: code, levels: [2, 1] })), expected: [2, 2.5] },
     };
     const digest = {
-      program: { id: 'p', slug: 'im', name: 'IM', specialty: 'Internal Medicine', cccSlackChannelId: 'C1' },
+      program: { id: 'p', slug: 'im', name: 'IM', specialty: 'Internal Medicine', cccChannel: 'C1' },
       period: { id: 'x', code: '2026-mid', kind: 'mid_year' as const, academicYear: 2026, label: 'Mid-year 2026–27', startsOn: '2026-07-01', endsOn: '2026-12-31' },
       builtOn: '2026-12-08',
       programYears: 3,

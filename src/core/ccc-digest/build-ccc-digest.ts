@@ -31,7 +31,7 @@ import { academicYearOf } from '../../domain/periods.ts';
 import { isMilestoneRating } from '../../domain/rating.ts';
 import { periodLabel } from '../../messages/self-assessment.ts';
 import type { CorePorts } from '../ports.ts';
-import { subcompetenciesOf } from '../programs/program-context.ts';
+import { cccChannelOf, subcompetenciesOf } from '../programs/program-context.ts';
 import { learnerMembershipDuring, periodOf, programById } from '../self-assessment/period-context.ts';
 import type { CccDigest, DigestNarrative, DigestResident, EvidenceBySource } from '../../messages/ccc-digest.ts';
 import { multisourceForDigest } from './multisource-evidence.ts';
@@ -270,7 +270,7 @@ export async function buildCccDigest(input: Pick<CorePorts, 'db' | 'clock'> & { 
   }
   const multisourceByGroup = multisource.groupOrder.flatMap((group) => (byGroup.get(group) ? [byGroup.get(group)!] : []));
   return {
-    program: { id: program.id, slug: program.slug, name: program.name, specialty: program.specialty, cccSlackChannelId: program.cccSlackChannelId },
+    program: { id: program.id, slug: program.slug, name: program.name, specialty: program.specialty, cccChannel: cccChannelOf(program).channel },
     period: {
       id: period.id,
       code: period.code,

@@ -4,6 +4,7 @@ import { enqueueMessage } from '../../delivery/outbox.ts';
 import { cccDigestMessages } from '../../messages/ccc-digest.ts';
 import { AppError } from '../errors.ts';
 import type { CorePorts } from '../ports.ts';
+import { cccChannelOf } from '../programs/program-context.ts';
 import { programById } from '../self-assessment/period-context.ts';
 import { buildCccDigest } from './build-ccc-digest.ts';
 
@@ -32,17 +33,11 @@ export async function postCccDigest(
   },
 ): Promise<{ residents: number; flagged: number; enqueued: number }> {
   const program = await programById(input.db, input.programId);
-  // A program lives on one platform (programs file `platform`); its CCC channel is on that platform.
-  const platform = program.chatPlatform;
-  const channel = (platform === 'teams' ? program.cccTeamsConversationId : program.cccSlackChannelId)?.trim();
+  const { platform, channel, advice } = cccChannelOf(program);
   if (!channel) {
-    const where =
-      platform === 'teams'
-        ? "the CCC team channel's conversation id as ccc.teams_conversation"
-        : "the private channel's id as ccc.slack_channel";
     throw new AppError(
       'invalid_input',
-      `${program.name} has no CCC channel, so the digest has nowhere to go. Add ${where} in the programs file and import it again (stepping-stones import programs FILE).`,
+      `${program.name} has no CCC channel, so the digest has nowhere to go: ${advice} in the programs file and import it again (stepping-stones import programs FILE).`,
     );
   }
   // Built outside the transaction: on PGlite (one connection) nothing may query alongside an open transaction.

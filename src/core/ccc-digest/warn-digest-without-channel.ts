@@ -2,7 +2,7 @@ import { enqueueMessage } from '../../delivery/outbox.ts';
 import { humanDate } from '../../domain/calendar.ts';
 import { context, header, message, paragraph } from '../../messages/model.ts';
 import type { CorePorts } from '../ports.ts';
-import { coordinatorsOf } from '../programs/program-context.ts';
+import { cccChannelOf, coordinatorsOf } from '../programs/program-context.ts';
 import { programById } from '../self-assessment/period-context.ts';
 
 /**
@@ -22,7 +22,7 @@ export async function warnDigestWithoutChannel(
       `The CCC of *${program.name}* meets ${humanDate(input.meetsOn)}, and its digest for ${input.periodCode} is due now, but the program has no CCC channel.`,
     ),
     paragraph(
-      'Create a *private* channel for the committee, invite Stepping Stones to it, add its id as `ccc.slack_channel` in the programs file and import it again (`stepping-stones import programs FILE`). The digest is posted on the next daily run before the meeting.',
+      `Create a *private* channel for the committee, invite Stepping Stones to it, ${cccChannelOf(program).advice} in the programs file and import it again (\`stepping-stones import programs FILE\`). The digest is posted on the next daily run before the meeting.`,
     ),
     context('Digests hold every resident’s assessments, so they only ever go to a private channel.'),
   );

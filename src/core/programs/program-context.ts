@@ -125,3 +125,18 @@ export async function coordinatorsOf(db: DbOrTx, programId: string): Promise<{ i
   }
   return [];
 }
+
+/** Where a program's CCC digest goes: its platform (programs file `platform`) and its CCC channel there, if set. */
+export function cccChannelOf(program: Pick<ProgramRow, 'chatPlatform' | 'cccSlackChannelId' | 'cccTeamsConversationId'>): {
+  platform: 'slack' | 'teams';
+  channel: string | null;
+  /** What to add to the programs file when the channel is missing. */
+  advice: string;
+} {
+  const teams = program.chatPlatform === 'teams';
+  const channel = (teams ? program.cccTeamsConversationId : program.cccSlackChannelId)?.trim() || null;
+  const advice = teams
+    ? "add the CCC team channel's conversation id as `ccc.teams_conversation`"
+    : "add the private channel's id as `ccc.slack_channel`";
+  return { platform: program.chatPlatform, channel, advice };
+}
