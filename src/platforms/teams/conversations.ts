@@ -89,9 +89,7 @@ async function isKnown(db: Db, conversation: TeamsConversationRecord): Promise<b
   );
 }
 
-/** The service URL of a conversation the bot knows, or undefined. */
-export async function serviceUrlOf(db: Db, conversationId: string): Promise<string | undefined> {
-  const base = conversationId.split(';')[0]!;
-  const [row] = await db.select({ serviceUrl: teamsConversations.serviceUrl }).from(teamsConversations).where(eq(teamsConversations.id, base));
-  return row?.serviceUrl;
+/** A conversation without its thread: `19:x@thread.tacv2;messageid=17` → `19:x@thread.tacv2`. */
+export function baseConversationId(conversationId: string): string {
+  return conversationId.split(';')[0]!;
 }

@@ -12,6 +12,7 @@ import { chatIdentities, teamsConversations } from '../../db/schema/index.ts';
 import { DeliveryError, type Destination, type SendContext, type Sent, type SentMessageRef } from '../../delivery/worker.ts';
 import type { ChartBlock, Message } from '../../messages/model.ts';
 import { messageSchema } from '../../messages/model.ts';
+import { baseConversationId } from './conversations.ts';
 import { TEAMS_INSTALL_WAIT_SECONDS, TEAMS_NOT_INSTALLED } from './install-notices.ts';
 import { type AdaptiveCard, type CardElement, renderCardElements, renderMessageCard, renderMessageCards } from './render/adaptive-card.ts';
 
@@ -423,11 +424,6 @@ function neutralParts(message: Message): Message[] {
     text: index === 0 ? message.text : `${message.text} (part ${index + 1} of ${groups.length})`,
     blocks,
   }));
-}
-
-/** `19:x@thread.tacv2;messageid=17` → `19:x@thread.tacv2`. */
-export function baseConversationId(conversationId: string): string {
-  return conversationId.split(';')[0]!;
 }
 
 /** The conversation id of a channel post's thread: replies sent to it appear under the post. */

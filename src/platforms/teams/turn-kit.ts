@@ -10,7 +10,7 @@ import { type Actor, actorById, identifyChatUser } from '../../core/people/ident
 import type { CorePorts } from '../../core/ports.ts';
 import { people } from '../../db/schema/index.ts';
 import type { Message } from '../../messages/model.ts';
-import { storeTeamsConversation } from './conversations.ts';
+import { baseConversationId, storeTeamsConversation } from './conversations.ts';
 import { type TeamsMention, type TeamsTurn, TeamsInboundError } from './inbound.ts';
 import { type AdaptiveCard, renderMessageCard } from './render/adaptive-card.ts';
 
@@ -82,11 +82,10 @@ export async function rememberConversation(
   personId: string | undefined,
   options: { skipIfKnown?: boolean } = {},
 ): Promise<void> {
-  const base = turn.conversationId.split(';')[0]!;
   await storeTeamsConversation(
     deps.ports.db,
     {
-      id: base,
+      id: baseConversationId(turn.conversationId),
       kind: turn.conversationType,
       serviceUrl: turn.serviceUrl,
       tenantId: turn.tenantId,
